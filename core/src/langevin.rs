@@ -1,0 +1,1 @@
+//! langevin (in progress).

@@ -1,0 +1,1 @@
+//! quantizer (in progress).
