@@ -72,7 +72,11 @@ impl Error {
         if expected == found {
             Ok(())
         } else {
-            Err(Error::DimensionMismatch { field, expected, found })
+            Err(Error::DimensionMismatch {
+                field,
+                expected,
+                found,
+            })
         }
     }
 
@@ -89,7 +93,11 @@ impl Error {
         if value.is_finite() && value > 0.0 {
             Ok(())
         } else {
-            Err(Error::InvalidParameter { field, value: value as f64, expected: "finite and > 0" })
+            Err(Error::InvalidParameter {
+                field,
+                value: value as f64,
+                expected: "finite and > 0",
+            })
         }
     }
 }
@@ -97,21 +105,36 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::DimensionMismatch { field, expected, found } => {
+            Error::DimensionMismatch {
+                field,
+                expected,
+                found,
+            } => {
                 write!(f, "`{field}` has length {found}, expected {expected}")
             }
             Error::Empty { field } => write!(f, "`{field}` is empty"),
             Error::NonFinite { field, index } => {
                 write!(f, "`{field}` holds a non-finite value at index {index}")
             }
-            Error::InvalidParameter { field, value, expected } => {
+            Error::InvalidParameter {
+                field,
+                value,
+                expected,
+            } => {
                 write!(f, "`{field}` = {value} is invalid: expected {expected}")
             }
-            Error::BufferTooSmall { field, needed, available } => {
+            Error::BufferTooSmall {
+                field,
+                needed,
+                available,
+            } => {
                 write!(f, "buffer `{field}` holds {available}, needs {needed}")
             }
             Error::CodeOutOfRange { code, levels } => {
-                write!(f, "code {code} is out of range for a quantizer with {levels} levels")
+                write!(
+                    f,
+                    "code {code} is out of range for a quantizer with {levels} levels"
+                )
             }
             Error::Finished => write!(f, "the sampler has already finished its schedule"),
         }
@@ -124,18 +147,48 @@ impl core::error::Error for Error {}
 impl defmt::Format for Error {
     fn format(&self, f: defmt::Formatter) {
         match *self {
-            Error::DimensionMismatch { field, expected, found } => {
-                defmt::write!(f, "`{=str}` has length {=usize}, expected {=usize}", field, found, expected)
+            Error::DimensionMismatch {
+                field,
+                expected,
+                found,
+            } => {
+                defmt::write!(
+                    f,
+                    "`{=str}` has length {=usize}, expected {=usize}",
+                    field,
+                    found,
+                    expected
+                )
             }
             Error::Empty { field } => defmt::write!(f, "`{=str}` is empty", field),
             Error::NonFinite { field, index } => {
                 defmt::write!(f, "`{=str}` non-finite at {=usize}", field, index)
             }
-            Error::InvalidParameter { field, value, expected } => {
-                defmt::write!(f, "`{=str}` = {=f64} invalid: expected {=str}", field, value, expected)
+            Error::InvalidParameter {
+                field,
+                value,
+                expected,
+            } => {
+                defmt::write!(
+                    f,
+                    "`{=str}` = {=f64} invalid: expected {=str}",
+                    field,
+                    value,
+                    expected
+                )
             }
-            Error::BufferTooSmall { field, needed, available } => {
-                defmt::write!(f, "buffer `{=str}` holds {=usize}, needs {=usize}", field, available, needed)
+            Error::BufferTooSmall {
+                field,
+                needed,
+                available,
+            } => {
+                defmt::write!(
+                    f,
+                    "buffer `{=str}` holds {=usize}, needs {=usize}",
+                    field,
+                    available,
+                    needed
+                )
             }
             Error::CodeOutOfRange { code, levels } => {
                 defmt::write!(f, "code {=u32} out of range ({=u32} levels)", code, levels)

@@ -17,7 +17,13 @@ pub fn upper_tail_mean(a: f32) -> f32 {
 
 /// `E[X | a < X < b]` for `X ~ N(0, 1)`.
 pub fn truncated_normal_mean(a: f32, b: f32) -> f32 {
-    let pdf = |t: f32| if t.is_infinite() { 0.0 } else { libm::expf(-0.5 * t * t) * 0.398_942_3 };
+    let pdf = |t: f32| {
+        if t.is_infinite() {
+            0.0
+        } else {
+            libm::expf(-0.5 * t * t) * 0.398_942_3
+        }
+    };
     let cdf = |t: f32| 0.5 * libm::erfcf(-t * core::f32::consts::FRAC_1_SQRT_2);
     (pdf(a) - pdf(b)) / (cdf(b) - cdf(a))
 }

@@ -53,7 +53,11 @@ pub(crate) fn check_apply(
     Error::check_len(input_field, input_expected, input)?;
     Error::check_len(output_field, output_expected, output)?;
     if scratch < scratch_needed {
-        return Err(Error::BufferTooSmall { field: "scratch", needed: scratch_needed, available: scratch });
+        return Err(Error::BufferTooSmall {
+            field: "scratch",
+            needed: scratch_needed,
+            available: scratch,
+        });
     }
     Ok(())
 }

@@ -1,0 +1,203 @@
+//! The pseudo-likelihood scores against mpmath golden values
+//! (`core/tests/reference/likelihood_golden.py`, 50 digits at the exact f32 inputs).
+
+mod common;
+
+use qcs_core::likelihood::{Measurements, PseudoLikelihood};
+
+/// Checks `got` against `expected` with relative tolerance `rel` plus an absolute floor
+/// `abs` (in the natural scale of the score, `1/s`).
+fn close(got: f32, expected: f64, rel: f64, abs: f64) -> bool {
+    got.is_finite() && ((got as f64) - expected).abs() <= rel * expected.abs() + abs
+}
+
+/// Runs one measurement through `prepare` + `g` and returns `(g, 1/s)`.
+fn one(meas: Measurements<'_>, sigma: f32, beta: f32, norm2: f32, z: f32) -> (f32, f32) {
+    let lik = PseudoLikelihood::new(meas, sigma).expect("valid likelihood");
+    let mut cache = [0.0f32];
+    lik.prepare(beta, &[norm2], &mut cache).expect("prepare");
+    let mut g = [0.0f32];
+    lik.g(&[z], &cache, &mut g, &mut []).expect("g");
+    (g[0], cache[0])
+}
+
+#[test]
+fn one_bit_matches_mpmath() {
+    let (_, rows) = common::read_csv("likelihood_one_bit.csv");
+    assert!(rows.len() > 400);
+    let mut worst = 0.0f64;
+    for r in &rows {
+        let (z, y, sigma, beta, n2, exp) = (
+            r[0] as f32,
+            r[1] as f32,
+            r[2] as f32,
+            r[3] as f32,
+            r[4] as f32,
+            r[5],
+        );
+        let signs = [y];
+        let (g, inv_s) = one(Measurements::OneBit { signs: &signs }, sigma, beta, n2, z);
+        let rel = ((g as f64) - exp).abs() / exp.abs().max(1e-300);
+        worst = worst.max(rel.min(1.0));
+        assert!(
+            close(g, exp, 2e-5, 1e-7 * inv_s as f64),
+            "z={z} y={y} σ={sigma} β={beta} ‖a‖²={n2}: got {g}, want {exp}"
+        );
+    }
+    eprintln!(
+        "one-bit: worst relative error {worst:.2e} over {} rows",
+        rows.len()
+    );
+}
+
+#[test]
+fn quantized_matches_mpmath() {
+    let (_, rows) = common::read_csv("likelihood_quantized.csv");
+    assert!(rows.len() > 200);
+    for r in &rows {
+        let (z, l, u, sigma, beta, n2, exp) = (
+            r[0] as f32,
+            r[1] as f32,
+            r[2] as f32,
+            r[3] as f32,
+            r[4] as f32,
+            r[5] as f32,
+            r[6],
+        );
+        let (lower, upper) = ([l], [u]);
+        let (g, inv_s) = one(
+            Measurements::Quantized {
+                lower: &lower,
+                upper: &upper,
+            },
+            sigma,
+            beta,
+            n2,
+            z,
+        );
+        assert!(
+            close(g, exp, 2e-5, 1e-7 * inv_s as f64),
+            "z={z} [{l},{u}) σ={sigma} β={beta} ‖a‖²={n2}: got {g}, want {exp}"
+        );
+    }
+}
+
+#[test]
+fn linear_diagonal_matches_mpmath() {
+    let (_, rows) = common::read_csv("likelihood_linear_diagonal.csv");
+    assert!(rows.len() > 20);
+    for r in &rows {
+        let (z, y, sigma, beta, n2, exp) = (
+            r[0] as f32,
+            r[1] as f32,
+            r[2] as f32,
+            r[3] as f32,
+            r[4] as f32,
+            r[5],
+        );
+        let ys = [y];
+        let (g, _) = one(Measurements::LinearDiagonal { y: &ys }, sigma, beta, n2, z);
+        assert!(
+            close(g, exp, 1e-6, 0.0),
+            "z={z} y={y} σ={sigma} β={beta}: got {g}, want {exp}"
+        );
+    }
+}
+
+#[test]
+fn linear_exact_matches_mpmath() {
+    let (_, rows) = common::read_csv("likelihood_linear_exact.csv");
+    let m = 5;
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        let f: Vec<f32> = r.iter().map(|&v| v as f32).collect();
+        let (sigma, beta) = (f[0], f[1]);
+        let y = &f[2..2 + m];
+        let z = &f[2 + m..2 + 2 * m];
+        let u = &f[2 + 2 * m..2 + 2 * m + m * m];
+        let lam = &f[2 + 2 * m + m * m..2 + 3 * m + m * m];
+        let exp = &r[2 + 3 * m + m * m..];
+        let lik = PseudoLikelihood::new(
+            Measurements::LinearExact {
+                y,
+                eigenvectors: u,
+                eigenvalues: lam,
+            },
+            sigma,
+        )
+        .unwrap();
+        let mut cache = vec![0.0f32; m];
+        lik.prepare(beta, &[], &mut cache).unwrap();
+        let (mut g, mut scratch) = (vec![0.0f32; m], vec![0.0f32; m]);
+        lik.g(z, &cache, &mut g, &mut scratch).unwrap();
+        let scale = exp.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (i, (&gi, &ei)) in g.iter().zip(exp).enumerate() {
+            assert!(
+                close(gi, ei, 1e-4, 1e-5 * scale),
+                "σ={sigma} β={beta} g[{i}]: got {gi}, want {ei}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_measurements_are_errors() {
+    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[1.0, 0.0] }, 0.1).is_err());
+    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[] }, 0.1).is_err());
+    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[1.0] }, f32::NAN).is_err());
+    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[1.0] }, -1.0).is_err());
+    assert!(PseudoLikelihood::new(
+        Measurements::Quantized {
+            lower: &[1.0],
+            upper: &[1.0]
+        },
+        0.1
+    )
+    .is_err());
+    assert!(PseudoLikelihood::new(
+        Measurements::Quantized {
+            lower: &[f32::INFINITY],
+            upper: &[f32::INFINITY]
+        },
+        0.1
+    )
+    .is_err());
+    assert!(PseudoLikelihood::new(
+        Measurements::Quantized {
+            lower: &[0.0],
+            upper: &[1.0, 2.0]
+        },
+        0.1
+    )
+    .is_err());
+    assert!(PseudoLikelihood::new(Measurements::LinearDiagonal { y: &[f32::NAN] }, 0.1).is_err());
+    assert!(PseudoLikelihood::new(Measurements::LinearDiagonal { y: &[1.0] }, 0.0).is_err());
+    let lik = PseudoLikelihood::new(
+        Measurements::OneBit {
+            signs: &[1.0, -1.0],
+        },
+        0.1,
+    )
+    .unwrap();
+    let mut cache = [0.0; 2];
+    assert!(lik.prepare(f32::NAN, &[1.0, 1.0], &mut cache).is_err());
+    assert!(lik.prepare(1.0, &[1.0], &mut cache).is_err());
+    assert!(lik.prepare(1.0, &[1.0, f32::INFINITY], &mut cache).is_err());
+    lik.prepare(1.0, &[1.0, 1.0], &mut cache).unwrap();
+    let mut g = [0.0; 2];
+    assert!(lik.g(&[0.0, f32::NAN], &cache, &mut g, &mut []).is_err());
+    assert!(lik.g(&[0.0], &cache, &mut g, &mut []).is_err());
+    // Exact linear score needs M of scratch.
+    let u = [1.0, 0.0, 0.0, 1.0];
+    let lik = PseudoLikelihood::new(
+        Measurements::LinearExact {
+            y: &[0.0, 1.0],
+            eigenvectors: &u,
+            eigenvalues: &[1.0, 2.0],
+        },
+        0.1,
+    )
+    .unwrap();
+    lik.prepare(1.0, &[], &mut cache).unwrap();
+    assert!(lik.g(&[0.0, 0.0], &cache, &mut g, &mut [0.0]).is_err());
+}
