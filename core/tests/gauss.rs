@@ -286,6 +286,24 @@ fn sweep_no_nan_or_inf_for_finite_input() {
 }
 
 #[test]
+fn erfcx_overflow_edge_is_clean() {
+    // Every f32 from −9.30 to −9.45: finite up to the true overflow point, then +∞, never NaN.
+    let mut x = -9.30f32;
+    let mut seen_inf = false;
+    while x > -9.45 {
+        let e = erfcx(x);
+        assert!(!e.is_nan() && e > 0.0, "erfcx({x}) = {e}");
+        if e.is_infinite() {
+            seen_inf = true;
+        } else {
+            assert!(!seen_inf && x > -9.3825, "erfcx({x}) = {e} after overflow");
+        }
+        x = f32::from_bits(x.to_bits() + 1);
+    }
+    assert!(seen_inf);
+}
+
+#[test]
 fn narrow_intervals_approach_the_midpoint_continuously() {
     // Across the narrow-series boundary the mean must not jump: compare consecutive widths.
     for &a in &[-3.0f32, -0.3, 0.0, 0.2, 1.0, 4.0, 40.0] {
