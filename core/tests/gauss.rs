@@ -11,23 +11,37 @@ const ABS_TOL: f64 = 1e-7;
 /// intermediates occur.
 const REL_FLOOR: f64 = 7.888_609_052_210_118e-31;
 
-const ERFCX_CSV: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gauss_erfcx.csv"));
-const LOG_NDTR_CSV: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gauss_log_ndtr.csv"));
-const TMEAN_CSV: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gauss_truncated_mean.csv"));
+const ERFCX_CSV: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/gauss_erfcx.csv"
+));
+const LOG_NDTR_CSV: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/gauss_log_ndtr.csv"
+));
+const TMEAN_CSV: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/gauss_truncated_mean.csv"
+));
 
 /// Rows of a golden CSV (header skipped), each split into fields.
 fn rows(csv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
-    csv.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split(',').collect())
+    csv.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').collect())
 }
 
 fn parse32(s: &str) -> f32 {
-    s.trim().parse::<f32>().unwrap_or_else(|_| panic!("bad f32 field {s:?}"))
+    s.trim()
+        .parse::<f32>()
+        .unwrap_or_else(|_| panic!("bad f32 field {s:?}"))
 }
 
 fn parse64(s: &str) -> f64 {
-    s.trim().parse::<f64>().unwrap_or_else(|_| panic!("bad f64 field {s:?}"))
+    s.trim()
+        .parse::<f64>()
+        .unwrap_or_else(|_| panic!("bad f64 field {s:?}"))
 }
 
 /// Accumulates the worst errors of one function over a golden table.
@@ -59,7 +73,11 @@ impl Tally {
             // The true value is beyond the f32 range: overflow to ±∞ is the right answer.
             g.is_infinite() && g.signum() == want.signum()
         } else if want.abs() >= REL_FLOOR {
-            let rel = if g.is_finite() { (g - want).abs() / want.abs() } else { f64::INFINITY };
+            let rel = if g.is_finite() {
+                (g - want).abs() / want.abs()
+            } else {
+                f64::INFINITY
+            };
             if rel > self.worst_rel {
                 self.worst_rel = rel;
                 self.worst_rel_at = format!("{at}: got {got:e}, want {want:e}");
@@ -73,7 +91,8 @@ impl Tally {
             abs <= ABS_TOL
         };
         if !ok {
-            self.failures.push(format!("{at}: got {got:e}, want {want:e}"));
+            self.failures
+                .push(format!("{at}: got {got:e}, want {want:e}"));
         }
     }
 
@@ -241,7 +260,10 @@ fn sweep_no_nan_or_inf_for_finite_input() {
             assert!(lp.is_finite(), "log_ndtr({x:e}) = {lp}");
         }
         let u = upper_tail_mean(x);
-        assert!(u.is_finite() && u >= x && u >= 0.0, "upper_tail_mean({x:e}) = {u}");
+        assert!(
+            u.is_finite() && u >= x && u >= 0.0,
+            "upper_tail_mean({x:e}) = {u}"
+        );
     }
     for &a in &grid {
         for &b in &grid {
@@ -253,11 +275,32 @@ fn sweep_no_nan_or_inf_for_finite_input() {
             );
             let s = truncated_normal_mean(b, a);
             // Bitwise symmetric, except that (0, −0) returns its first argument.
-            assert!(m.to_bits() == s.to_bits() || m == s && a == b, "swap ({a:e}, {b:e})");
+            assert!(
+                m.to_bits() == s.to_bits() || m == s && a == b,
+                "swap ({a:e}, {b:e})"
+            );
             let r = truncated_normal_mean(-b, -a);
             assert!(r == -m, "reflection ({a:e}, {b:e}): {m:e} vs {r:e}");
         }
     }
+}
+
+#[test]
+fn erfcx_overflow_edge_is_clean() {
+    // Every f32 from −9.30 to −9.45: finite up to the true overflow point, then +∞, never NaN.
+    let mut x = -9.30f32;
+    let mut seen_inf = false;
+    while x > -9.45 {
+        let e = erfcx(x);
+        assert!(!e.is_nan() && e > 0.0, "erfcx({x}) = {e}");
+        if e.is_infinite() {
+            seen_inf = true;
+        } else {
+            assert!(!seen_inf && x > -9.3825, "erfcx({x}) = {e} after overflow");
+        }
+        x = f32::from_bits(x.to_bits() + 1);
+    }
+    assert!(seen_inf);
 }
 
 #[test]

@@ -85,7 +85,7 @@ def phi(x):
 
 def guard_digits(*xs):
     """Extra working digits so that x^2 (up to 1e77) keeps 50 digits after the point."""
-    big = max([1.0] + [abs(x) for x in xs if abs(x) != INF])
+    big = max([1.0] + [abs(float(x)) for x in xs if abs(x) != INF])
     return 10 + 2 * int(np.ceil(np.log10(big)))
 
 
@@ -213,6 +213,19 @@ def truncated_mean_rows():
         a, b = sorted(f32(x) for x in rng.uniform(-1e4, 1e4, 2))
         if b > a:
             pairs.append((a, b))
+    # Around the switch between the narrow-interval series and the closed forms (|c h| near
+    # 1/2, h near 1/4, lower bound near 1/2), where the closed forms cancel the most.
+    for _ in range(300):
+        c = 10.0 ** rng.uniform(-1.0, 3.0)
+        h = min(rng.uniform(0.3, 0.8) / c, rng.uniform(0.2, 0.35))
+        s = rng.choice([-1.0, 1.0])
+        a, b = f32(s * (c - h)), f32(s * (c + h))
+        if a != b:
+            pairs.append((min(a, b), max(a, b)))
+    for _ in range(200):
+        a = rng.uniform(-1.0, 1.5)
+        b = f32(a + rng.uniform(0.4, 0.7))
+        pairs.append((f32(a), b))
     # Huge bounds (answer = the bound nearest 0 to f32 precision).
     for a in (1e5, 1e6, 1e10, f32(1e20), f32(1e38)):
         pairs += [(a, next_up(a)), (a, 2 * a), (-2 * a, -a)]
@@ -252,7 +265,7 @@ def derive():
         for j in range(6)
     )
     r = -sp.diff(sp.log(z), lam) / lam
-    r = sp.series(r.subs({lam: t * lam, mu: t * t * mu}), t, 0, 8).removeO().subs(t, 1)
+    r = sp.series(r.subs({lam: t * lam, mu: t * t * mu}), t, 0, 10).removeO().subs(t, 1)
     r = sp.Poly(sp.expand(sp.expand(r).subs(lam, sp.sqrt(big_l))), big_l, mu)
     for mon, c in sorted(r.terms(), key=lambda m: (sum(m[0]), m[0])):
         print("R%d%d = %s" % (mon[0], mon[1], c))
