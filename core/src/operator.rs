@@ -313,7 +313,7 @@ impl Scaling {
 ///
 /// where `g_m[0..N]` are the first `N` standard normal variates of the generator
 /// [`stream_rng(seed, m as u64)`](crate::rng::stream_rng), drawn by
-/// [`fill_standard_normal`](crate::rng::fill_standard_normal) (Marsaglia's polar method in
+/// [`fill_standard_normal`] (Marsaglia's polar method in
 /// `f32`, pair by pair, `g[2j] = u·f`, `g[2j+1] = v·f`; for odd `N` the second value of the
 /// last pair is discarded). The [`rng`](crate::rng) module documents the seeding
 /// (`seed ⊕ m·0xD1B5_4A32_D192_ED03`, two SplitMix64 outputs, xoshiro128++) and the variates
