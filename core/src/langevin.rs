@@ -155,6 +155,8 @@ impl<E: core::fmt::Display> core::fmt::Display for SampleError<E> {
     }
 }
 
+impl<E: core::fmt::Debug + core::fmt::Display> core::error::Error for SampleError<E> {}
+
 /// The working memory of a [`Sampler`], all caller-provided (`B` chains, `N` signal values,
 /// `M` measurements). Use [`Buffers::lengths`] to size them.
 #[derive(Debug)]
@@ -173,9 +175,11 @@ pub struct Buffers<'b> {
     pub row_norms_sq: &'b mut [f32],
     /// Per-level cache of the likelihood ([`PseudoLikelihood::prepare`]), `M` values.
     pub level: &'b mut [f32],
-    /// Scratch for the operator and the exact linear score:
-    /// `max(op.scratch_len(), M)` values (see [`Buffers::lengths`]).
-    pub scratch: &'b mut [f32],
+    /// Scratch of the operator, at least `op.scratch_len()` values (`N` for
+    /// [`Structured`](crate::operator::Structured), 0 for the others).
+    pub op_scratch: &'b mut [f32],
+    /// Scratch of the exact linear score (eq. 19), `M` values (unused by the other scores).
+    pub lik_scratch: &'b mut [f32],
 }
 
 /// Required buffer lengths, from [`Buffers::lengths`].
@@ -185,10 +189,10 @@ pub struct BufferLengths {
     pub batch_signal: usize,
     /// `N`, for [`Buffers::grad`].
     pub signal: usize,
-    /// `M`, for `z`, `g`, `row_norms_sq` and `level`.
+    /// `M`, for `z`, `g`, `row_norms_sq`, `level` and `lik_scratch`.
     pub measurements: usize,
-    /// For [`Buffers::scratch`].
-    pub scratch: usize,
+    /// At least this many for [`Buffers::op_scratch`].
+    pub op_scratch: usize,
 }
 
 impl Buffers<'_> {
@@ -198,8 +202,63 @@ impl Buffers<'_> {
             batch_signal: batch.saturating_mul(op.cols()),
             signal: op.cols(),
             measurements: op.rows(),
-            scratch: op.scratch_len().max(op.rows()),
+            op_scratch: op.scratch_len(),
         }
+    }
+}
+
+/// Fixed-capacity storage for every [`Buffers`] field, heapless style: `B` chains of an
+/// `N`-dimensional signal with `M` measurements, and an operator scratch of `N` values (enough
+/// for every operator of [`crate::operator`]). Put it in a `static` cell on a
+/// microcontroller, or on the heap (`Box::new`) on a host for large `N`.
+#[derive(Debug, Clone)]
+pub struct Storage<const N: usize, const M: usize, const B: usize> {
+    x: [[f32; N]; B],
+    prior: [[f32; N]; B],
+    grad: [f32; N],
+    op_scratch: [f32; N],
+    z: [f32; M],
+    g: [f32; M],
+    row_norms_sq: [f32; M],
+    level: [f32; M],
+    lik_scratch: [f32; M],
+}
+
+impl<const N: usize, const M: usize, const B: usize> Storage<N, M, B> {
+    /// Zeroed storage.
+    pub const fn new() -> Self {
+        Self {
+            x: [[0.0; N]; B],
+            prior: [[0.0; N]; B],
+            grad: [0.0; N],
+            op_scratch: [0.0; N],
+            z: [0.0; M],
+            g: [0.0; M],
+            row_norms_sq: [0.0; M],
+            level: [0.0; M],
+            lik_scratch: [0.0; M],
+        }
+    }
+
+    /// Borrows the storage as the [`Buffers`] of a sampler.
+    pub fn buffers(&mut self) -> Buffers<'_> {
+        Buffers {
+            x: self.x.as_flattened_mut(),
+            prior: self.prior.as_flattened_mut(),
+            grad: &mut self.grad,
+            z: &mut self.z,
+            g: &mut self.g,
+            row_norms_sq: &mut self.row_norms_sq,
+            level: &mut self.level,
+            op_scratch: &mut self.op_scratch,
+            lik_scratch: &mut self.lik_scratch,
+        }
+    }
+}
+
+impl<const N: usize, const M: usize, const B: usize> Default for Storage<N, M, B> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -257,11 +316,12 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
         Error::check_len("g", m, buffers.g.len())?;
         Error::check_len("row_norms_sq", m, buffers.row_norms_sq.len())?;
         Error::check_len("level", m, buffers.level.len())?;
-        if buffers.scratch.len() < need.scratch {
+        Error::check_len("lik_scratch", m, buffers.lik_scratch.len())?;
+        if buffers.op_scratch.len() < need.op_scratch {
             return Err(Error::BufferTooSmall {
-                field: "scratch",
-                needed: need.scratch,
-                available: buffers.scratch.len(),
+                field: "op_scratch",
+                needed: need.op_scratch,
+                available: buffers.op_scratch.len(),
             });
         }
         op.row_norms_sq(buffers.row_norms_sq)?;
@@ -362,9 +422,10 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             .zip(buf.prior.chunks_exact(n))
             .zip(self.rngs.iter_mut())
         {
-            self.op.forward(xb, buf.z, buf.scratch)?;
-            self.likelihood.g(buf.z, buf.level, buf.g, buf.scratch)?;
-            self.op.adjoint(buf.g, buf.grad, buf.scratch)?;
+            self.op.forward(xb, buf.z, buf.op_scratch)?;
+            self.likelihood
+                .g(buf.z, buf.level, buf.g, buf.lik_scratch)?;
+            self.op.adjoint(buf.g, buf.grad, buf.op_scratch)?;
             update_chain(xb, pb, buf.grad, alpha, noise_scale, rng);
         }
         Error::check_finite("x", buf.x)?;

@@ -14,6 +14,7 @@
 //! | [`gauss`] | erfcx, log Φ, truncated-normal mean | eq. 15, 18, 29 |
 //! | [`quantizer`] | uniform and threshold quantizers, bit packing | eq. 2–5 |
 //! | [`operator`] | sensing operators `A` (dense, seeded Gaussian, structured) | eq. 1–2 |
+//! | [`sensor`] | `y = Q(Ax + n)`, the one function sensor and host share | eq. 1–2 |
 //! | [`likelihood`] | `G` and `Aᵀ G` for one-bit, multi-bit, linear | eq. 14–20, 29 |
 //! | [`prior`] | analytic priors with exact noise-perturbed scores | eq. 7 |
 //! | [`langevin`] | geometric schedule and the annealed Langevin stepper | Algorithm 1 |
@@ -35,5 +36,6 @@ pub mod operator;
 pub mod prior;
 pub mod quantizer;
 pub mod rng;
+pub mod sensor;
 
 pub use error::{Error, Field, Result};

@@ -37,7 +37,8 @@ struct Owned {
     g: Vec<f32>,
     norms: Vec<f32>,
     level: Vec<f32>,
-    scratch: Vec<f32>,
+    op_scratch: Vec<f32>,
+    lik_scratch: Vec<f32>,
 }
 
 impl Owned {
@@ -51,7 +52,8 @@ impl Owned {
             g: vec![0.0; l.measurements],
             norms: vec![0.0; l.measurements],
             level: vec![0.0; l.measurements],
-            scratch: vec![0.0; l.scratch],
+            op_scratch: vec![0.0; l.op_scratch],
+            lik_scratch: vec![0.0; l.measurements],
         }
     }
     fn buffers(&mut self) -> Buffers<'_> {
@@ -63,7 +65,8 @@ impl Owned {
             g: &mut self.g,
             row_norms_sq: &mut self.norms,
             level: &mut self.level,
-            scratch: &mut self.scratch,
+            op_scratch: &mut self.op_scratch,
+            lik_scratch: &mut self.lik_scratch,
         }
     }
 }
