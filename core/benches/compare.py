@@ -38,18 +38,18 @@ def main():
         rust = criterion_ns(row["id"]) / int(m)
         base = row["ns_per_measurement"]
         print(f"| {kind} | {m} | {rust:.2f} | {base:.2f} | {base / rust:.1f}× |")
-    ops = os.path.join(ROOT, "core", "benches", "operators_numpy.py")
-    if os.path.exists(ops):
-        print("\n## Operators (see operators_numpy.py for the baseline's ids)\n")
-        print("| bench | Rust ns | numpy ns | ratio |")
-        print("|---|---|---|---|")
-        for row in numpy_rows("operators_numpy.py"):
-            try:
-                rust = criterion_ns(row["rust_id"])
-            except (KeyError, FileNotFoundError):
-                continue
-            print(f"| {row['rust_id']} | {rust:.0f} | {row['ns']:.0f} | {row['ns'] / rust:.1f}× |")
-
+    print("\n## Operators: one forward + one adjoint (Rust, criterion)\n")
+    print("| N | M | dense | seeded | structured | dense / structured |")
+    print("|---|---|---|---|---|---|")
+    for n, m in ((784, 200), (12288, 4000)):
+        t = {k: criterion_ns(f"operators/N{n}_M{m}/fwd+adj/{k}")
+             for k in ("dense", "seeded", "structured")}
+        print(f"| {n} | {m} | {t['dense'] / 1e3:.1f} µs | {t['seeded'] / 1e3:.1f} µs "
+              f"| {t['structured'] / 1e3:.1f} µs | {t['dense'] / t['structured']:.0f}× |")
+    print("\n## Operators: numpy/scipy baseline (same run)\n")
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "core", "benches", "operators_numpy.py")],
+                         check=True, capture_output=True, text=True).stdout
+    print("```\n" + out.rstrip() + "\n```")
 
 if __name__ == "__main__":
     main()

@@ -16,7 +16,7 @@
 
 use crate::likelihood::PseudoLikelihood;
 use crate::operator::SensingOperator;
-use crate::rng::{standard_normal_pair, uniform01};
+use crate::rng::{for_each_standard_normal, uniform01};
 use crate::{Error, Result};
 use rand_core::Rng;
 
@@ -458,9 +458,8 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
     }
 }
 
-/// Algorithm 1, line 6 for one chain:
-/// `x ← x + α (prior + grad) + √(2α) ξ`, with `ξ` drawn pairwise by
-/// [`standard_normal_pair`] in the order of [`crate::rng::fill_standard_normal`].
+/// Algorithm 1, line 6 for one chain: `x ← x + α (prior + grad) + √(2α) ξ`, with `ξ` drawn by
+/// [`for_each_standard_normal`] (the order of [`crate::rng::fill_standard_normal`]).
 fn update_chain<R: Rng>(
     x: &mut [f32],
     prior: &[f32],
@@ -469,16 +468,10 @@ fn update_chain<R: Rng>(
     noise_scale: f32,
     rng: &mut R,
 ) {
-    let mut xs = x.chunks_exact_mut(2);
-    let mut ps = prior.chunks_exact(2);
-    let mut gs = grad.chunks_exact(2);
-    for ((xp, pp), gp) in (&mut xs).zip(&mut ps).zip(&mut gs) {
-        let (e0, e1) = standard_normal_pair(rng);
-        xp[0] += alpha * (pp[0] + gp[0]) + noise_scale * e0;
-        xp[1] += alpha * (pp[1] + gp[1]) + noise_scale * e1;
-    }
-    if let ([xl], [pl], [gl]) = (xs.into_remainder(), ps.remainder(), gs.remainder()) {
-        let (e0, _) = standard_normal_pair(rng);
-        *xl += alpha * (pl + gl) + noise_scale * e0;
-    }
+    let len = x.len();
+    for_each_standard_normal(rng, len, |i, e| {
+        if let (Some(xi), Some(&p), Some(&g)) = (x.get_mut(i), prior.get(i), grad.get(i)) {
+            *xi += alpha * (p + g) + noise_scale * e;
+        }
+    });
 }

@@ -88,17 +88,36 @@ pub fn standard_normal_pair<R: Rng + ?Sized>(rng: &mut R) -> (f32, f32) {
     }
 }
 
+/// Calls `f(i, e_i)` for `i = 0..len` with independent standard normal variates `e_i`, drawn
+/// pair by pair by [`standard_normal_pair`]; for odd `len` the second value of the last pair
+/// is discarded. Every normal stream of the crate (operator rows, sensor noise, Langevin
+/// noise) goes through this function, so they all follow the recipe of the module docs.
+#[inline]
+pub fn for_each_standard_normal<R: Rng + ?Sized, F: FnMut(usize, f32)>(
+    rng: &mut R,
+    len: usize,
+    mut f: F,
+) {
+    let mut i = 0;
+    while i + 1 < len {
+        let (a, b) = standard_normal_pair(rng);
+        f(i, a);
+        f(i + 1, b);
+        i += 2;
+    }
+    if i < len {
+        f(i, standard_normal_pair(rng).0);
+    }
+}
+
 /// Fills `out` with independent standard normal variates, pair by pair (module docs).
 pub fn fill_standard_normal<R: Rng + ?Sized>(rng: &mut R, out: &mut [f32]) {
-    let mut chunks = out.chunks_exact_mut(2);
-    for pair in &mut chunks {
-        let (a, b) = standard_normal_pair(rng);
-        pair[0] = a;
-        pair[1] = b;
-    }
-    if let [last] = chunks.into_remainder() {
-        *last = standard_normal_pair(rng).0;
-    }
+    let len = out.len();
+    for_each_standard_normal(rng, len, |i, e| {
+        if let Some(o) = out.get_mut(i) {
+            *o = e;
+        }
+    });
 }
 
 /// Fills `out` with independent uniform variates in `[0, 1)` ([`uniform01`]).

@@ -3,7 +3,7 @@
 
 use crate::operator::SensingOperator;
 use crate::quantizer::Quantizer;
-use crate::rng::standard_normal_pair;
+use crate::rng::for_each_standard_normal;
 use crate::{Error, Result};
 use rand_core::Rng;
 
@@ -20,15 +20,12 @@ pub fn add_gaussian_noise<R: Rng + ?Sized>(y: &mut [f32], sigma: f32, rng: &mut 
     if sigma == 0.0 {
         return Ok(());
     }
-    let mut pairs = y.chunks_exact_mut(2);
-    for p in &mut pairs {
-        let (e0, e1) = standard_normal_pair(rng);
-        p[0] += sigma * e0;
-        p[1] += sigma * e1;
-    }
-    if let [last] = pairs.into_remainder() {
-        *last += sigma * standard_normal_pair(rng).0;
-    }
+    let len = y.len();
+    for_each_standard_normal(rng, len, |i, e| {
+        if let Some(v) = y.get_mut(i) {
+            *v += sigma * e;
+        }
+    });
     Ok(())
 }
 
