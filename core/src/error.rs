@@ -216,14 +216,20 @@ impl fmt::Display for Error {
                 write!(f, "frame truncated: {available} bytes, needs {needed}")
             }
             Error::BadMagic { found } => {
-                write!(f, "not a frame: magic bytes {found:02x?}, expected \"QCSF\"")
+                write!(
+                    f,
+                    "not a frame: magic bytes {found:02x?}, expected \"QCSF\""
+                )
             }
             Error::BadCrc { expected, found } => write!(
                 f,
                 "frame CRC-32 mismatch: contents give {expected:#010x}, frame stores {found:#010x}"
             ),
             Error::UnsupportedVersion { found, supported } => {
-                write!(f, "frame version {found} is not supported (this reader reads {supported})")
+                write!(
+                    f,
+                    "frame version {found} is not supported (this reader reads {supported})"
+                )
             }
             Error::UnknownFlags { flags } => {
                 write!(f, "frame sets undefined flags {flags:#06x}")
@@ -358,7 +364,12 @@ impl defmt::Format for Error {
             Error::TrailingBytes {
                 frame_len,
                 available,
-            } => defmt::write!(f, "trailing bytes: {=usize} > {=usize}", available, frame_len),
+            } => defmt::write!(
+                f,
+                "trailing bytes: {=usize} > {=usize}",
+                available,
+                frame_len
+            ),
             Error::KindMismatch { field, expected } => {
                 defmt::write!(f, "`{=str}` wrong kind: expected {=str}", field, expected)
             }

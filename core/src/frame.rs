@@ -39,8 +39,7 @@
 
 use crate::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
 use crate::quantizer::{
-    pack_codes, packed_len, unpack_codes, Quantizer, ThresholdQuantizer, UniformQuantizer,
-    MAX_BITS,
+    pack_codes, packed_len, unpack_codes, Quantizer, ThresholdQuantizer, UniformQuantizer, MAX_BITS,
 };
 use crate::{Error, Field, Result};
 use core::fmt;
@@ -139,8 +138,18 @@ impl SignalShape {
     /// Errors: [`Error::InconsistentShape`] when a dimension is zero, and
     /// [`Error::InvalidParameter`] (field `"n"`) when the product exceeds [`MAX_N`].
     pub fn image(height: u32, width: u32, channels: u32) -> Result<Self> {
-        let product = u64::from(height) * u64::from(width) * u64::from(channels);
-        let n = u32::try_from(product).unwrap_or(u32::MAX);
+        let product = shape_product(height, width, channels);
+        let n = product
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(u32::MAX);
+        if product == Some(0) {
+            return Err(Error::InconsistentShape {
+                n,
+                height,
+                width,
+                channels,
+            });
+        }
         let shape = Self {
             n,
             height,
@@ -176,8 +185,7 @@ impl SignalShape {
         let consistent = if dims.iter().all(|&d| d == 0) {
             true
         } else {
-            let product = u64::from(self.height) * u64::from(self.width) * u64::from(self.channels);
-            product == u64::from(self.n)
+            shape_product(self.height, self.width, self.channels) == Some(u64::from(self.n))
         };
         if consistent {
             Ok(())
@@ -190,6 +198,13 @@ impl SignalShape {
             })
         }
     }
+}
+
+/// `height · width · channels` without overflow (`None` past `u64::MAX`).
+fn shape_product(height: u32, width: u32, channels: u32) -> Option<u64> {
+    u64::from(height)
+        .checked_mul(u64::from(width))?
+        .checked_mul(u64::from(channels))
 }
 
 /// Checks `1 ≤ value ≤ max`.
@@ -288,9 +303,12 @@ impl OperatorSpec {
     /// frame), and the errors of [`SeededGaussian::new`] and [`Structured::new`].
     pub fn build(&self, rows: usize, cols: usize) -> Result<FrameOperator> {
         match self.kind {
-            OperatorKind::SeededGaussian => Ok(FrameOperator::SeededGaussian(
-                SeededGaussian::new(self.seed, rows, cols, self.scaling)?,
-            )),
+            OperatorKind::SeededGaussian => Ok(FrameOperator::SeededGaussian(SeededGaussian::new(
+                self.seed,
+                rows,
+                cols,
+                self.scaling,
+            )?)),
             OperatorKind::Structured => Ok(FrameOperator::Structured(Structured::new(
                 self.seed,
                 rows,
@@ -620,9 +638,9 @@ impl<'a> QuantizerSpec<'a> {
     /// [`UniformQuantizer::new`] and [`ThresholdQuantizer::new`].
     pub fn build<'b>(&self, storage: &'b mut [f32]) -> Result<FrameQuantizer<'b>> {
         match *self {
-            QuantizerSpec::Uniform { bits, delta } => Ok(FrameQuantizer::Uniform(
-                UniformQuantizer::new(bits, delta)?,
-            )),
+            QuantizerSpec::Uniform { bits, delta } => {
+                Ok(FrameQuantizer::Uniform(UniformQuantizer::new(bits, delta)?))
+            }
             QuantizerSpec::Thresholds {
                 thresholds,
                 codewords,
@@ -828,14 +846,15 @@ impl<'a> FrameHeader<'a> {
     ) -> Result<Self> {
         Error::check_len("operator", signal.len(), operator.cols())?;
         let rows = operator.rows();
-        let measurements = u32::try_from(rows)
-            .ok()
-            .filter(|&m| m <= MAX_M)
-            .ok_or(Error::InvalidParameter {
-                field: "m",
-                value: rows as f64,
-                expected: "1 ..= 2^24",
-            })?;
+        let measurements =
+            u32::try_from(rows)
+                .ok()
+                .filter(|&m| m <= MAX_M)
+                .ok_or(Error::InvalidParameter {
+                    field: "m",
+                    value: rows as f64,
+                    expected: "1 ..= 2^24",
+                })?;
         let header = Self {
             signal,
             measurements,
@@ -919,7 +938,11 @@ impl Layout {
     /// The layout of a header with valid `M` and quantizer bits (all sizes are then at most
     /// [`MAX_FRAME_LEN`], so nothing overflows even on 32-bit targets).
     fn of(header: &FrameHeader<'_>) -> Self {
-        Self::from_parts(header.measurements, header.quantizer.code(), header.quantizer_bits())
+        Self::from_parts(
+            header.measurements,
+            header.quantizer.code(),
+            header.quantizer_bits(),
+        )
     }
 
     /// The layout for `m ≤ MAX_M`, a quantizer kind code and `bits ≤ 16`.
@@ -928,7 +951,10 @@ impl Layout {
         let bits = bits.min(MAX_BITS);
         let (table, payload_len) = match kind {
             1 => (0, packed_len(m, bits).unwrap_or(0)),
-            2 => (4 * ((1usize << (bits + 1)) - 1), packed_len(m, bits).unwrap_or(0)),
+            2 => (
+                4 * ((1usize << (bits + 1)) - 1),
+                packed_len(m, bits).unwrap_or(0),
+            ),
             _ => (0, 4 * m),
         };
         let payload = HEADER_LEN + table;
