@@ -36,6 +36,33 @@
 //! input (fuzzed by `core/fuzz`, property-tested in `core/tests/frame.rs`). A decoded frame
 //! builds its own quantizer ([`QuantizerSpec::build`]) and operator
 //! ([`FrameHeader::operator`]), so sensor and host share that logic too.
+//!
+//! ```
+//! use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
+//! use qcs_core::operator::{Scaling, SeededGaussian};
+//! use qcs_core::quantizer::Quantizer;
+//!
+//! # fn main() -> qcs_core::Result<()> {
+//! // Sensor: 8 one-bit measurements of a 4 × 4 image, sent as a 61-byte frame.
+//! let op = SeededGaussian::new(42, 8, 16, Scaling::PerMeasurement)?;
+//! let shape = SignalShape::image(4, 4, 1)?;
+//! let header = FrameHeader::for_measurement(shape, &op, QuantizerSpec::sign(), 0.05, 1)?;
+//! let codes = [1u16, 0, 0, 1, 1, 1, 0, 1];
+//! let mut buf = [0u8; 64];
+//! let len = frame::encode_codes(&header, &codes, &mut buf)?;
+//! assert_eq!(len, frame::encoded_len(&header)?);
+//!
+//! // Receiver: decode, then rebuild the operator and quantizer the frame describes.
+//! let received = frame::decode(&buf[..len])?;
+//! let mut back = [0u16; 8];
+//! received.unpack_codes(&mut back)?;
+//! assert_eq!(back, codes);
+//! let quantizer = received.quantizer(&mut [])?;
+//! assert_eq!(quantizer.interval(1)?, (0.0, f32::INFINITY));
+//! assert_eq!(received.operator()?, frame::FrameOperator::SeededGaussian(op));
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
 use crate::quantizer::{
