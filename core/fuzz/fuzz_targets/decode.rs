@@ -31,7 +31,9 @@ fn check(bytes: &[u8]) {
             decoded.unpack_codes(&mut codes).expect("codes");
             frame::encode_codes(header, &codes, &mut out).expect("re-encode codes");
             let mut storage = vec![0.0f32; header.quantizer.storage_len()];
-            decoded.quantizer(&mut storage).expect("quantizer of a valid frame");
+            decoded
+                .quantizer(&mut storage)
+                .expect("quantizer of a valid frame");
         }
     }
     assert_eq!(out, bytes, "decode/encode is not the identity");
