@@ -1,0 +1,193 @@
+//! The NCSNv2 score network, loaded once from ONNX with `tract-onnx` and turned into
+//! fixed-batch execution plans on a chosen device (tract's style: loading is separate from
+//! running).
+//!
+//! The network is the σ-independent body of NCSNv2: input `x` of shape `[B, C, H, W]` in
+//! `[0, 1]`, output `body(x)` of the same shape, and the score at noise level `σ` is
+//! `s_θ(x, σ) = body(x)/σ` (the model card, `models/README.md`).
+
+use anyhow::{bail, ensure, Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tract_core::runtime::{Runnable, State};
+use tract_onnx::prelude::*;
+
+#[cfg(feature = "gpu")]
+use tract_cuda as _; // links tract's CUDA runtime into the registry of runtimes
+
+/// Where the network runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    /// tract's CPU runtime.
+    Cpu,
+    /// tract's CUDA runtime (`tract-cuda`, feature `gpu`).
+    Cuda,
+}
+
+impl Device {
+    /// The name of tract's runtime for this device.
+    fn runtime_name(self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+        }
+    }
+}
+
+/// An ONNX score model, parsed once.
+#[derive(Debug, Clone)]
+pub struct ScoreModel {
+    path: PathBuf,
+    model: InferenceModel,
+}
+
+impl ScoreModel {
+    /// Parses the ONNX file. The exporter's intermediate shape annotations are ignored, so a
+    /// dynamic-batch model can be given any concrete batch later.
+    pub fn load(path: &Path) -> Result<Self> {
+        let model = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .model_for_path(path)
+            .map_err(|e| anyhow::anyhow!("{}: not a loadable ONNX model: {e:#}", path.display()))?;
+        ensure!(
+            model.inputs.len() == 1 && model.outputs.len() == 1,
+            "{}: a score model has one input and one output, this one has {} and {}",
+            path.display(),
+            model.inputs.len(),
+            model.outputs.len()
+        );
+        Ok(Self {
+            path: path.to_path_buf(),
+            model,
+        })
+    }
+
+    /// The file the model came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// An optimized plan for batches of exactly `batch` images of shape `[channels, height,
+    /// width]` on `device`.
+    pub fn plan(&self, device: Device, batch: usize, shape: [usize; 3]) -> Result<ScorePlan> {
+        ensure!(batch >= 1, "the plan batch must be at least 1");
+        if device == Device::Cuda && !cfg!(feature = "gpu") {
+            bail!("--device cuda: this qcs was built without the `gpu` feature (cargo build --features gpu)");
+        }
+        let [c, h, w] = shape;
+        let ctx = || {
+            format!(
+                "{}: cannot build a plan for input [{batch}, {c}, {h}, {w}] on {device:?}",
+                self.path.display()
+            )
+        };
+        let typed = self
+            .model
+            .clone()
+            .with_input_fact(0, f32::fact([batch, c, h, w]).into())
+            .and_then(|m| m.into_typed())
+            .and_then(|m| m.into_decluttered())
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(ctx)?;
+        let out = typed
+            .output_fact(0)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(ctx)?;
+        let dims: Option<Vec<usize>> = out.shape.as_concrete().map(|d| d.to_vec());
+        ensure!(
+            dims.as_deref() == Some(&[batch, c, h, w][..]),
+            "{}: the output shape {:?} is not the input shape [{batch}, {c}, {h}, {w}]",
+            self.path.display(),
+            out.shape
+        );
+        let runtime = tract_core::runtime::runtime_for_name(device.runtime_name())
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(|| format!("--device {}: runtime unavailable", device.runtime_name()))?
+            .with_context(|| {
+                format!("--device {}: no such tract runtime", device.runtime_name())
+            })?;
+        let runnable = runtime
+            .prepare(typed)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(ctx)?;
+        Ok(ScorePlan {
+            runnable: Arc::from(runnable),
+            batch,
+            shape,
+        })
+    }
+}
+
+/// An optimized, immutable execution plan for one batch size; cheap to share between threads.
+#[derive(Debug, Clone)]
+pub struct ScorePlan {
+    runnable: Arc<dyn Runnable>,
+    batch: usize,
+    shape: [usize; 3],
+}
+
+impl ScorePlan {
+    /// The batch size the plan runs.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// Values per image, `C·H·W`.
+    pub fn image_len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// A running state of the plan (one per thread).
+    pub fn spawn(&self) -> Result<ScoreState> {
+        let state = self
+            .runnable
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        Ok(ScoreState {
+            state,
+            batch: self.batch,
+            shape: self.shape,
+        })
+    }
+}
+
+/// A plan's running state: evaluates the network body on one batch at a time.
+#[derive(Debug)]
+pub struct ScoreState {
+    state: Box<dyn State>,
+    batch: usize,
+    shape: [usize; 3],
+}
+
+impl ScoreState {
+    /// `out ← body(x)` for exactly one plan batch (`x.len() = out.len() = batch·C·H·W`).
+    pub fn body(&mut self, x: &[f32], out: &mut [f32]) -> Result<()> {
+        let [c, h, w] = self.shape;
+        let len = self.batch * c * h * w;
+        ensure!(
+            x.len() == len && out.len() == len,
+            "score network: batch of {} / {} values, the plan takes {len}",
+            x.len(),
+            out.len()
+        );
+        let input =
+            Tensor::from_shape(&[self.batch, c, h, w], x).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let result = self
+            .state
+            .run(tvec!(input.into_tvalue()))
+            .map_err(|e| anyhow::anyhow!("score network failed: {e:#}"))?;
+        let y = result[0]
+            .to_plain_array_view::<f32>()
+            .map_err(|e| anyhow::anyhow!("score network output: {e:#}"))?;
+        ensure!(
+            y.len() == len,
+            "score network returned {} values, expected {len}",
+            y.len()
+        );
+        for (o, v) in out.iter_mut().zip(y.iter()) {
+            *o = *v;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! The NCSNv2 prior behind the core's [`ScorePrior`] trait: `s_θ(x, β) = body(x)/β`, the
+//! batch of chains split over OS threads, each running its own plan state.
+//!
+//! tract runs one plan on one thread; several threads over batch-1 plans use every core
+//! (what measured fastest on 2-core CPUs, see `shared/notes/model-and-runtime-probe.md`).
+
+use crate::model::{Device, ScoreModel, ScoreState};
+use anyhow::{ensure, Result};
+use qcs_core::langevin::ScorePrior;
+use std::time::{Duration, Instant};
+
+/// How the prior runs the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriorConfig {
+    /// Device of the plans.
+    pub device: Device,
+    /// Images per network call (the plan's batch); must divide the number of chains.
+    pub plan_batch: usize,
+    /// OS threads, each with its own plan state (at most chains / plan_batch are used).
+    pub threads: usize,
+}
+
+impl PriorConfig {
+    /// Batch-1 plans on every core for the CPU; one plan over the whole batch for a GPU.
+    pub fn default_for(device: Device, chains: usize) -> Self {
+        match device {
+            Device::Cpu => PriorConfig {
+                device,
+                plan_batch: 1,
+                threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            },
+            Device::Cuda => PriorConfig {
+                device,
+                plan_batch: chains.max(1),
+                threads: 1,
+            },
+        }
+    }
+}
+
+/// The network prior for `chains` chains of `[C, H, W]` images.
+#[derive(Debug)]
+pub struct NetworkPrior {
+    states: Vec<ScoreState>,
+    plan_batch: usize,
+    image_len: usize,
+    chains: usize,
+    calls: u64,
+    busy: Duration,
+}
+
+impl NetworkPrior {
+    /// Builds the plans (one optimization) and one state per thread.
+    pub fn new(
+        model: &ScoreModel,
+        shape: [usize; 3],
+        chains: usize,
+        config: PriorConfig,
+    ) -> Result<Self> {
+        ensure!(chains >= 1, "at least one chain is needed");
+        ensure!(
+            config.plan_batch >= 1 && chains % config.plan_batch == 0,
+            "--plan-batch {} must be at least 1 and divide the number of chains ({chains})",
+            config.plan_batch
+        );
+        let groups = chains / config.plan_batch;
+        let threads = config.threads.clamp(1, groups);
+        let plan = model.plan(config.device, config.plan_batch, shape)?;
+        let states = (0..threads)
+            .map(|_| plan.spawn())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            states,
+            plan_batch: config.plan_batch,
+            image_len: plan.image_len(),
+            chains,
+            calls: 0,
+            busy: Duration::ZERO,
+        })
+    }
+
+    /// Threads in use.
+    pub fn threads(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Batched network evaluations so far (one per [`ScorePrior::score`] call).
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Wall time spent inside the network so far.
+    pub fn busy(&self) -> Duration {
+        self.busy
+    }
+}
+
+impl ScorePrior for NetworkPrior {
+    type Error = anyhow::Error;
+
+    fn score(&mut self, x: &[f32], beta: f32, out: &mut [f32]) -> Result<()> {
+        let len = self.chains * self.image_len;
+        ensure!(
+            x.len() == len && out.len() == len,
+            "the prior was built for {} chains of {} values, got {} values",
+            self.chains,
+            self.image_len,
+            x.len()
+        );
+        let t0 = Instant::now();
+        let group = self.plan_batch * self.image_len;
+        let groups = self.chains / self.plan_batch;
+        let per_thread = groups.div_ceil(self.states.len()) * group;
+        if self.states.len() == 1 {
+            run_groups(&mut self.states[0], x, out, group)?;
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = self
+                    .states
+                    .iter_mut()
+                    .zip(x.chunks(per_thread).zip(out.chunks_mut(per_thread)))
+                    .map(|(state, (xs, os))| s.spawn(move || run_groups(state, xs, os, group)))
+                    .collect();
+                handles.into_iter().try_for_each(|h| {
+                    h.join()
+                        .map_err(|_| anyhow::anyhow!("a prior thread panicked"))?
+                })
+            })?;
+        }
+        // s_θ(x, β) = body(x) / β (the model card's convention, NCSNv2's division by σ).
+        for o in out.iter_mut() {
+            *o /= beta;
+        }
+        self.calls += 1;
+        self.busy += t0.elapsed();
+        Ok(())
+    }
+}
+
+fn run_groups(state: &mut ScoreState, x: &[f32], out: &mut [f32], group: usize) -> Result<()> {
+    for (xg, og) in x.chunks(group).zip(out.chunks_mut(group)) {
+        state.body(xg, og)?;
+    }
+    Ok(())
+}
