@@ -97,6 +97,10 @@ def main(argv=None):
     p.add_argument('--K', type=int, default=5)
     p.add_argument('--eps', type=float, default=2e-4)
     p.add_argument('--float64', action='store_true')
+    p.add_argument('--engine', choices=['torch', 'ort'], default='torch',
+                   help='torch: the PyTorch module (reference, default); ort: the exported --onnx through '
+                        'onnxruntime (same weights, checked; about 2x faster on one thread)')
+    p.add_argument('--onnx', default=os.path.join(os.path.dirname(os.path.dirname(HERE)), 'models/ncsnv2-mnist.onnx'))
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     dtype = torch.float64 if args.float64 else torch.float32
@@ -108,11 +112,22 @@ def main(argv=None):
     n = (args.sigma * np.random.default_rng(args.seed + 1).standard_normal((B, args.M))).astype(np.float32)
     meas = S.measure(A, x_true, args.sigma, args.measurement, n, bits=args.bits)
     prior = S.TorchPrior(args.checkpoint, dtype)
+    tprior = prior
+    if args.engine == 'ort':
+        if args.float64:
+            sys.exit('--engine ort is float32 only')
+        prior = S.OnnxPrior(args.onnx, threads=args.threads)
+        xt = torch.rand(4, 784, generator=torch.Generator().manual_seed(0))
+        d = float((tprior.body(xt) - prior.body(xt)).abs().max())
+        if d > 1e-4:
+            sys.exit(f'{args.onnx} does not hold the weights of {args.checkpoint} (max diff {d})')
+        prior.calls = 0
     noise = S.TorchNoise(args.seed + 2, B, N)
     x0 = noise.x0()
     betas = S.geometric_schedule(args.beta_1, args.beta_T, args.levels)
-    print(f'checkpoint step {prior.step}, {B} images, {args.measurement} M={args.M} sigma={args.sigma}, '
-          f'{args.levels} levels x K={args.K}, eps={args.eps}, {args.threads} thread(s), {dtype}', flush=True)
+    print(f'checkpoint step {tprior.step}, {B} images, {args.measurement} M={args.M} sigma={args.sigma}, '
+          f'{args.levels} levels x K={args.K}, eps={args.eps}, {args.threads} thread(s), {dtype}, engine {args.engine}',
+          flush=True)
 
     total = args.levels * args.K
     t0 = time.time()
@@ -131,7 +146,8 @@ def main(argv=None):
            'ssim': [ssim(xr[i], x_true[i]) for i in range(B)],
            'cosine': [cosine(xr[i], x_true[i]) for i in range(B)]}
     res = {
-        'checkpoint': args.checkpoint, 'checkpoint_step': prior.step, 'ngf': prior.config['ngf'],
+        'checkpoint': args.checkpoint, 'checkpoint_step': tprior.step, 'ngf': tprior.config['ngf'],
+        'engine': args.engine,
         'images': B, 'subset': f'first {B} test digits of models/data (interleaved: label = index mod 10)',
         'measurement': args.measurement, 'bits': args.bits if args.measurement == 'quantized' else None,
         'M': args.M, 'sigma': args.sigma, 'A': f'N(0, 1/M), numpy default_rng({args.seed})',
