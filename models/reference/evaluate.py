@@ -81,7 +81,9 @@ def panel_png(path, top, bottom, scale=3):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--checkpoint', default=None,
+                   help='training checkpoint (EMA weights); may be omitted with --engine ort, then the '
+                        'committed .onnx and its .json sidecar (training step, ngf) are used alone')
     p.add_argument('--images', type=int, default=100)
     p.add_argument('--out', default=os.path.join(HERE, 'results.json'))
     p.add_argument('--panel', default=None, help='PNG path (default: --out with .png)')
@@ -111,16 +113,28 @@ def main(argv=None):
     A = (np.random.default_rng(args.seed).standard_normal((args.M, N)) / math.sqrt(args.M)).astype(np.float32)
     n = (args.sigma * np.random.default_rng(args.seed + 1).standard_normal((B, args.M))).astype(np.float32)
     meas = S.measure(A, x_true, args.sigma, args.measurement, n, bits=args.bits)
-    prior = S.TorchPrior(args.checkpoint, dtype)
-    tprior = prior
+    if args.checkpoint is None and args.engine != 'ort':
+        sys.exit('--checkpoint is required unless --engine ort')
+    if args.checkpoint is not None:
+        prior = S.TorchPrior(args.checkpoint, dtype)
+        tprior = prior
+    else:
+        with open(os.path.splitext(args.onnx)[0] + '.json') as f:
+            card = json.load(f)
+
+        class _Info:  # step and config from the sidecar
+            step = card['training']['step']
+            config = {'ngf': card['ngf']}
+        tprior = _Info()
     if args.engine == 'ort':
         if args.float64:
             sys.exit('--engine ort is float32 only')
         prior = S.OnnxPrior(args.onnx, threads=args.threads)
-        xt = torch.rand(4, 784, generator=torch.Generator().manual_seed(0))
-        d = float((tprior.body(xt) - prior.body(xt)).abs().max())
-        if d > 1e-4:
-            sys.exit(f'{args.onnx} does not hold the weights of {args.checkpoint} (max diff {d})')
+        if args.checkpoint is not None:
+            xt = torch.rand(4, 784, generator=torch.Generator().manual_seed(0))
+            d = float((tprior.body(xt) - prior.body(xt)).abs().max())
+            if d > 1e-4:
+                sys.exit(f'{args.onnx} does not hold the weights of {args.checkpoint} (max diff {d})')
         prior.calls = 0
     noise = S.TorchNoise(args.seed + 2, B, N)
     x0 = noise.x0()
@@ -146,7 +160,7 @@ def main(argv=None):
            'ssim': [ssim(xr[i], x_true[i]) for i in range(B)],
            'cosine': [cosine(xr[i], x_true[i]) for i in range(B)]}
     res = {
-        'checkpoint': args.checkpoint, 'checkpoint_step': tprior.step, 'ngf': tprior.config['ngf'],
+        'checkpoint': args.checkpoint or args.onnx, 'checkpoint_step': tprior.step, 'ngf': tprior.config['ngf'],
         'engine': args.engine,
         'images': B, 'subset': f'first {B} test digits of models/data (interleaved: label = index mod 10)',
         'measurement': args.measurement, 'bits': args.bits if args.measurement == 'quantized' else None,
