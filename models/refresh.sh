@@ -14,6 +14,7 @@ THREADS=${THREADS:-1}
 python3 models/export/export_onnx.py --checkpoint "$CKPT" --out models/ncsnv2-mnist.onnx
 python3 models/reference/sampler.py selftest
 python3 models/reference/sampler.py golden --checkpoint "$CKPT"
+python3 models/reference/replay_golden.py --full
 if [ "${2:-}" = figures ]; then
   python3 models/reference/evaluate.py --checkpoint "$CKPT" --images 100 --engine "$ENGINE" \
       --threads "$THREADS" --out models/reference/results.json
