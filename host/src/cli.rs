@@ -1,25 +1,27 @@
-//! The subcommands of `qcs`.
+//! The subcommands of `qcs`: `measure` (what a sensor does), `reconstruct` (what the host
+//! does with a frame) and `demo` (both, on a shipped MNIST digit).
 
-use anyhow::{anyhow, ensure, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
 use qcs_core::langevin::Schedule;
-use qcs_core::likelihood::{Measurements, PseudoLikelihood};
-use qcs_core::operator::{DenseOperator, Scaling, SeededGaussian};
-use qcs_core::quantizer::UniformQuantizer;
+use qcs_core::operator::{Scaling, SeededGaussian, Structured};
+use qcs_core::quantizer::{delta_from_range, Quantizer, ThresholdQuantizer, UniformQuantizer};
 use qcs_core::{metrics, rng, sensor};
 use qcs_host::image::{Panel, Tile};
 use qcs_host::model::{Device, ScoreModel};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
+use qcs_host::problem::{Observed, Problem};
 use qcs_host::reconstruct::{reconstruct, Reconstruction, SamplerSettings};
 use qcs_host::{data, image};
 use std::path::{Path, PathBuf};
 
 /// Quantized compressed sensing with score-based generative models (QCS-SGM).
 ///
-/// A sensor measures y = Q(Ax + n), down to one bit per measurement; `qcs` recovers x by
-/// annealed Langevin dynamics with an NCSNv2 prior and the noise-perturbed
-/// pseudo-likelihood score (Meng & Kabashima).
+/// A sensor measures y = Q(Ax + n), down to one bit per measurement, and sends a frame;
+/// `qcs` recovers x from the frame by annealed Langevin dynamics with an NCSNv2 prior and the
+/// noise-perturbed pseudo-likelihood score (Meng & Kabashima).
 #[derive(Debug, Parser)]
 #[command(name = "qcs", version, about, long_about = None)]
 pub struct Cli {
@@ -30,8 +32,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Reconstruct a real MNIST test digit from one-bit measurements with the shipped model
-    /// (M = 200, σ = 0.05, A ~ N(0, 1/M)) and write a PNG panel and a JSON report.
+    /// (M = 200, σ = 0.05, A ~ N(0, 1/M)): measure, frame, decode, sample, and write a PNG
+    /// panel (truth, posterior mean, per-pixel std, samples) and a JSON report.
     Demo(DemoArgs),
+    /// Measure a signal as a sensor does, y = Q(Ax + n), and write a measurement frame
+    /// (docs/FRAME_FORMAT.md).
+    Measure(MeasureArgs),
+    /// Reconstruct the signal of a measurement frame: posterior mean, std and samples as PNG
+    /// and .npy, and a JSON report (with metrics, given --truth).
+    Reconstruct(ReconstructArgs),
 }
 
 /// Options of the network prior.
@@ -46,7 +55,8 @@ struct PriorArgs {
     /// OS threads running the network (default: one per core on the CPU, 1 on a GPU).
     #[arg(long)]
     threads: Option<usize>,
-    /// Images per network call (default: 1 on the CPU, all chains on a GPU); must divide --samples.
+    /// Images per network call (default: 1 on the CPU, all samples on a GPU); must divide
+    /// --samples.
     #[arg(long)]
     plan_batch: Option<usize>,
 }
@@ -66,10 +76,10 @@ struct ScheduleArgs {
     /// Langevin steps per level K.
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.steps_per_level)]
     steps: u32,
-    /// Step-size constant ε (α_t = ε β_t² / β_T²); the paper uses 2e-4 for quantized and
-    /// 2e-5 for linear measurements.
-    #[arg(long, default_value_t = Schedule::PAPER_MNIST.epsilon)]
-    epsilon: f32,
+    /// Step-size constant ε (α_t = ε β_t² / β_T²); default 2e-4 for quantized and 2e-5 for
+    /// unquantized measurements, as the paper's MNIST runs.
+    #[arg(long)]
+    epsilon: Option<f32>,
     /// Posterior samples (chains) drawn together.
     #[arg(long, default_value_t = 4)]
     samples: usize,
@@ -79,15 +89,19 @@ struct ScheduleArgs {
 }
 
 impl ScheduleArgs {
-    fn settings(&self) -> Result<SamplerSettings> {
+    fn settings(&self, observed: &Observed) -> Result<SamplerSettings> {
+        let epsilon = self.epsilon.unwrap_or(match observed {
+            Observed::Linear(_) => 2e-5,
+            _ => Schedule::PAPER_MNIST.epsilon,
+        });
         let schedule = Schedule::new(
             self.beta_max,
             self.beta_min,
             self.levels,
             self.steps,
-            self.epsilon,
+            epsilon,
         )
-        .map_err(|e| anyhow!("schedule: {e}"))?;
+        .map_err(|e| anyhow!("schedule options: {e}"))?;
         ensure!(
             self.samples >= 1,
             "--samples must be at least 1, got {}",
@@ -101,23 +115,134 @@ impl ScheduleArgs {
     }
 }
 
-#[derive(Debug, Args)]
-struct DemoArgs {
-    /// Index of the test digit in the shipped test split (0..1000; digit i has label i mod 10).
-    #[arg(long, default_value_t = 0)]
-    index: usize,
-    /// Number of one-bit measurements M.
+/// The measurement operator of a sensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OperatorArg {
+    /// i.i.d. Gaussian rows regenerated from the seed (the paper's A).
+    Seeded,
+    /// Random signs, fast Walsh–Hadamard transforms and a seeded row subset (AAᵀ ∝ I).
+    Structured,
+}
+
+/// Entry variance of the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScalingArg {
+    /// N(0, 1/M), the paper's setting.
+    PerMeasurement,
+    /// N(0, 1), the "Liu & Liu setting" (Appendix F).
+    Unit,
+    /// N(0, 1/N): rows of unit norm.
+    UnitRows,
+}
+
+impl From<ScalingArg> for Scaling {
+    fn from(s: ScalingArg) -> Scaling {
+        match s {
+            ScalingArg::PerMeasurement => Scaling::PerMeasurement,
+            ScalingArg::Unit => Scaling::Unit,
+            ScalingArg::UnitRows => Scaling::UnitRows,
+        }
+    }
+}
+
+/// The sensing side: operator, quantizer, noise.
+#[derive(Debug, Args, Clone)]
+struct SensorArgs {
+    /// Number of measurements M.
     #[arg(long, default_value_t = 200)]
     measurements: usize,
+    /// Bits per measurement Q (1 = signs; 0 = unquantized, y sent as f32).
+    #[arg(long, default_value_t = 1)]
+    bits: u8,
+    /// Quantizer step Δ for Q ≥ 2 (default: (max y − min y)/2^Q of the noisy measurements,
+    /// as the authors compute it).
+    #[arg(long)]
+    delta: Option<f32>,
+    /// A non-uniform quantizer instead: 2^Q − 1 increasing thresholds, comma-separated
+    /// (needs --codewords).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    thresholds: Option<Vec<f32>>,
+    /// The 2^Q codewords of --thresholds, comma-separated.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    codewords: Option<Vec<f32>>,
     /// Noise standard deviation σ added before quantization.
     #[arg(long, default_value_t = 0.05)]
     sigma: f32,
-    /// Seed of the measurement matrix A (rows regenerated from it).
+    /// The measurement operator.
+    #[arg(long, value_enum, default_value_t = OperatorArg::Seeded)]
+    operator: OperatorArg,
+    /// Entry variance of the operator.
+    #[arg(long, value_enum, default_value_t = ScalingArg::PerMeasurement)]
+    scaling: ScalingArg,
+    /// Seed of the operator (a sensor stores this instead of the matrix).
     #[arg(long, default_value_t = 12345)]
     seed: u64,
     /// Seed of the sensor noise n.
     #[arg(long, default_value_t = 1)]
     noise_seed: u64,
+    /// Frame counter written into the frame.
+    #[arg(long, default_value_t = 0)]
+    counter: u32,
+}
+
+/// Where a signal comes from.
+#[derive(Debug, Args, Clone)]
+#[group(required = true, multiple = false)]
+struct SignalSource {
+    /// A digit of the shipped MNIST test split (0..1000; digit i has label i mod 10).
+    #[arg(long)]
+    digit: Option<usize>,
+    /// A PNG image (converted to grayscale in [0, 1]).
+    #[arg(long)]
+    png: Option<PathBuf>,
+    /// A raw little-endian f32 file (a vector; add --height/--width for an image).
+    #[arg(long)]
+    raw: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct MeasureArgs {
+    #[command(flatten)]
+    source: SignalSource,
+    /// Image height of a --raw signal.
+    #[arg(long, requires = "raw")]
+    height: Option<u32>,
+    /// Image width of a --raw signal.
+    #[arg(long, requires = "raw")]
+    width: Option<u32>,
+    #[command(flatten)]
+    sensor: SensorArgs,
+    /// The frame file to write.
+    #[arg(long, short)]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct ReconstructArgs {
+    /// The measurement frame.
+    frame: PathBuf,
+    /// The true signal (a PNG, or a raw f32 file), to report PSNR / SSIM / cosine.
+    #[arg(long)]
+    truth: Option<PathBuf>,
+    /// The true signal as a digit of the shipped test split.
+    #[arg(long, conflicts_with = "truth")]
+    truth_digit: Option<usize>,
+    /// Output directory.
+    #[arg(long, default_value = "qcs-out")]
+    out: PathBuf,
+    #[command(flatten)]
+    prior: PriorArgs,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Index of the test digit in the shipped test split (0..1000; digit i has label i mod 10).
+    #[arg(long, default_value_t = 0)]
+    index: usize,
+    #[command(flatten)]
+    sensor: SensorArgs,
     /// Output directory.
     #[arg(long, default_value = "qcs-demo")]
     out: PathBuf,
@@ -131,7 +256,159 @@ struct DemoArgs {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(a) => demo(a),
+        Command::Measure(a) => measure_cmd(a),
+        Command::Reconstruct(a) => reconstruct_cmd(a),
     }
+}
+
+/// A signal and its shape.
+struct Signal {
+    values: Vec<f32>,
+    shape: SignalShape,
+    label: String,
+}
+
+fn load_digit(index: usize) -> Result<Signal> {
+    let (images, labels) = data::shipped_test_digits()?;
+    let values = images
+        .image(index)
+        .with_context(|| format!("--digit {index}"))?
+        .to_vec();
+    Ok(Signal {
+        values,
+        shape: SignalShape::image(images.rows as u32, images.cols as u32, 1)
+            .map_err(|e| anyhow!("{e}"))?,
+        label: format!("test digit {index} (label {})", labels[index]),
+    })
+}
+
+fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) -> Result<Signal> {
+    if let Some(i) = src.digit {
+        return load_digit(i);
+    }
+    if let Some(p) = &src.png {
+        let img = data::read_png_gray(p)?;
+        return Ok(Signal {
+            shape: SignalShape::image(img.rows as u32, img.cols as u32, 1)
+                .map_err(|e| anyhow!("{}: {e}", p.display()))?,
+            values: img.pixels,
+            label: p.display().to_string(),
+        });
+    }
+    let p = src
+        .raw
+        .as_ref()
+        .context("one of --digit, --png, --raw is required")?;
+    let values = data::read_f32_le(p)?;
+    let n = values.len() as u32;
+    let shape = match (height, width) {
+        (Some(h), Some(w)) => {
+            SignalShape::image(h, w, 1).map_err(|e| anyhow!("--height/--width: {e}"))?
+        }
+        (None, None) => SignalShape::vector(n),
+        _ => bail!("--height and --width go together"),
+    };
+    ensure!(
+        shape.len() == values.len(),
+        "{}: {} values, but --height {} × --width {} is {}",
+        p.display(),
+        values.len(),
+        shape.height,
+        shape.width,
+        shape.len()
+    );
+    Ok(Signal {
+        values,
+        shape,
+        label: p.display().to_string(),
+    })
+}
+
+/// y = Q(Ax + n) into a frame, exactly as a sensor running `qcs-core` does.
+fn measure_frame(x: &Signal, s: &SensorArgs) -> Result<Vec<u8>> {
+    let (m, n) = (s.measurements, x.values.len());
+    ensure!(m >= 1, "--measurements must be at least 1, got {m}");
+    let scaling = Scaling::from(s.scaling);
+    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
+    let seeded;
+    let structured;
+    let op: &dyn frame::DescribedOperator = match s.operator {
+        OperatorArg::Seeded => {
+            seeded =
+                SeededGaussian::new(s.seed, m, n, scaling).map_err(core("--operator seeded"))?;
+            &seeded
+        }
+        OperatorArg::Structured => {
+            structured =
+                Structured::new(s.seed, m, n, scaling).map_err(core("--operator structured"))?;
+            &structured
+        }
+    };
+    let mut y = vec![0.0; m];
+    let mut scratch = vec![0.0; op.scratch_len()];
+    let mut noise = rng::stream_rng(s.noise_seed, 0);
+    sensor::measure_linear(op, &x.values, s.sigma, &mut noise, &mut y, &mut scratch)
+        .map_err(core("measure"))?;
+    let mut codes = vec![0u16; m];
+    let tq;
+    let spec: QuantizerSpec<'_> = match (&s.thresholds, &s.codewords) {
+        (Some(t), Some(c)) => {
+            tq = ThresholdQuantizer::new(t, c).map_err(core("--thresholds/--codewords"))?;
+            tq.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
+            QuantizerSpec::thresholds(&tq).map_err(core("--thresholds/--codewords"))?
+        }
+        (None, None) if s.bits == 0 => QuantizerSpec::Unquantized,
+        (None, None) => {
+            let q = if s.bits == 1 {
+                UniformQuantizer::sign()
+            } else {
+                let delta = match s.delta {
+                    Some(d) => d,
+                    None => {
+                        let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
+                        let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                        delta_from_range(lo, hi, s.bits)
+                            .map_err(core("Δ from the measured range"))?
+                    }
+                };
+                UniformQuantizer::new(s.bits, delta).map_err(core("--bits/--delta"))?
+            };
+            q.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
+            QuantizerSpec::from(q)
+        }
+        _ => bail!("--thresholds and --codewords go together"),
+    };
+    let header = FrameHeader::for_measurement(x.shape, op, spec, s.sigma, s.counter)
+        .map_err(core("frame"))?;
+    let mut buf = vec![0u8; frame::encoded_len(&header).map_err(core("frame"))?];
+    let len = if matches!(spec, QuantizerSpec::Unquantized) {
+        frame::encode_values(&header, &y, &mut buf)
+    } else {
+        frame::encode_codes(&header, &codes, &mut buf)
+    }
+    .map_err(core("frame"))?;
+    buf.truncate(len);
+    Ok(buf)
+}
+
+fn measure_cmd(a: MeasureArgs) -> Result<()> {
+    let x = load_signal(&a.source, a.height, a.width)?;
+    let bytes = measure_frame(&x, &a.sensor)?;
+    std::fs::write(&a.out, &bytes).with_context(|| format!("{}: cannot write", a.out.display()))?;
+    println!(
+        "{}: N = {}, M = {}, {} → {} ({} bytes)",
+        x.label,
+        x.values.len(),
+        a.sensor.measurements,
+        if a.sensor.bits == 0 {
+            "unquantized".to_string()
+        } else {
+            format!("{}-bit", a.sensor.bits)
+        },
+        a.out.display(),
+        bytes.len()
+    );
+    Ok(())
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
@@ -150,29 +427,13 @@ fn network_prior(args: &PriorArgs, shape: [usize; 3], chains: usize) -> Result<N
     let model = ScoreModel::load(&args.model)?;
     let mut config = PriorConfig::default_for(args.device, chains);
     if let Some(t) = args.threads {
-        ensure!(t >= 1, "--threads must be at least 1");
+        ensure!(t >= 1, "--threads must be at least 1, got {t}");
         config.threads = t;
     }
     if let Some(b) = args.plan_batch {
         config.plan_batch = b;
     }
     NetworkPrior::new(&model, shape, chains, config)
-}
-
-/// Runs the sampler with a progress bar.
-fn sample(
-    op: &DenseOperator<'_>,
-    lik: PseudoLikelihood<'_>,
-    settings: &SamplerSettings,
-    prior: &mut NetworkPrior,
-) -> Result<Reconstruction> {
-    let pb = progress_bar(settings.schedule.total_steps());
-    let rec = reconstruct(op, lik, settings, prior, None, |p| {
-        pb.set_position(p.done);
-        pb.set_message(format!("{:.3}", p.beta));
-    })?;
-    pb.finish_and_clear();
-    Ok(rec)
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -218,8 +479,8 @@ fn write_outputs(
         lo: 0.0,
         hi: std_max,
     });
-    let shown = (rec.samples.len() / rec.n).min(8);
-    for b in 0..shown {
+    let chains = rec.samples.len() / rec.n;
+    for b in 0..chains.min(8) {
         tiles.push(Tile {
             values: rec.sample(b),
             lo: 0.0,
@@ -237,119 +498,160 @@ fn write_outputs(
     .write(&out.join("panel.png"))?;
     image::write_png_gray(&out.join("mean.png"), &rec.mean, h, w, 0.0, 1.0)?;
     image::write_png_gray(&out.join("std.png"), &rec.std, h, w, 0.0, std_max)?;
-    let chains = (rec.samples.len() / rec.n) as u64;
-    data::write_npy(&out.join("mean.npy"), &[h as u64, w as u64], &rec.mean)?;
-    data::write_npy(&out.join("std.npy"), &[h as u64, w as u64], &rec.std)?;
+    let (hh, ww) = (h as u64, w as u64);
+    data::write_npy(&out.join("mean.npy"), &[hh, ww], &rec.mean)?;
+    data::write_npy(&out.join("std.npy"), &[hh, ww], &rec.std)?;
     data::write_npy(
         &out.join("samples.npy"),
-        &[chains, h as u64, w as u64],
+        &[chains as u64, hh, ww],
         &rec.samples,
     )?;
     Ok(())
 }
 
-fn demo(a: DemoArgs) -> Result<()> {
-    let (images, labels) = data::shipped_test_digits()?;
-    let truth = images.image(a.index).context("--index")?.to_vec();
-    let (h, w) = (images.rows, images.cols);
-    let n = h * w;
-    ensure!(a.measurements >= 1, "--measurements must be at least 1");
-    let settings = a.schedule.settings()?;
-
-    // The sensor: one-bit y = sign(Ax + n), A ~ N(0, 1/M) regenerated from a 64-bit seed.
-    let seeded = SeededGaussian::new(a.seed, a.measurements, n, Scaling::PerMeasurement)
-        .map_err(|e| anyhow!("operator: {e}"))?;
-    let q = UniformQuantizer::sign();
-    let mut y = vec![0.0; a.measurements];
-    let mut codes = vec![0u16; a.measurements];
-    let mut noise = rng::stream_rng(a.noise_seed, 0);
-    sensor::measure(
-        &seeded,
-        &truth,
-        a.sigma,
-        &mut noise,
-        &q,
-        &mut y,
-        &mut codes,
-        &mut [],
-    )
-    .map_err(|e| anyhow!("measure: {e}"))?;
-
-    // The receiver.
-    let mut signs = vec![0.0; a.measurements];
-    sensor::signs_from_codes(&codes, &mut signs).map_err(|e| anyhow!("codes: {e}"))?;
-    let mut matrix = vec![0.0; a.measurements * n];
-    seeded
-        .materialize(&mut matrix)
-        .map_err(|e| anyhow!("operator: {e}"))?;
-    let op =
-        DenseOperator::new(&matrix, a.measurements, n).map_err(|e| anyhow!("operator: {e}"))?;
-    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, a.sigma)
-        .map_err(|e| anyhow!("likelihood: {e}"))?;
-    let mut prior = network_prior(&a.prior, [1, h, w], settings.chains)?;
+/// Decodes a frame, samples its posterior and writes images, arrays and a report.
+fn reconstruct_frame(
+    bytes: &[u8],
+    what: &str,
+    truth: Option<&[f32]>,
+    out: &Path,
+    prior_args: &PriorArgs,
+    schedule: &ScheduleArgs,
+    extra: serde_json::Value,
+) -> Result<()> {
+    let problem = Problem::from_frame(bytes, what)?;
+    let shape = problem.image_shape(what)?;
+    let [_, h, w] = shape;
+    if let Some(t) = truth {
+        ensure!(
+            t.len() == h * w,
+            "the truth has {} values, the frame's signal {}",
+            t.len(),
+            h * w
+        );
+    }
+    let settings = schedule.settings(&problem.observed)?;
+    let op = problem.operator()?;
+    let lik = problem.likelihood()?;
+    let mut prior = network_prior(prior_args, shape, settings.chains)?;
     eprintln!(
-        "digit {} (label {}), one-bit, M = {}, σ = {}, {} samples × {} steps, {} thread(s)",
-        a.index,
-        labels[a.index],
-        a.measurements,
-        a.sigma,
+        "{what}: {}×{} image, {} {} measurements, σ = {}; {} samples × {} steps on {} thread(s)",
+        h,
+        w,
+        op.rows(),
+        problem.observed.kind(),
+        problem.sigma,
         settings.chains,
         settings.schedule.total_steps(),
         prior.threads()
     );
-    let rec = sample(&op, lik, &settings, &mut prior)?;
-    write_outputs(&a.out, &rec, Some(&truth), h, w)?;
-    let mean_metrics = metrics_of(&truth, &rec.mean, h, w)?;
-    let per_sample = (0..settings.chains)
-        .map(|b| metrics_of(&truth, rec.sample(b), h, w))
-        .collect::<Result<Vec<_>>>()?;
-    let network_share = prior.busy().as_secs_f64() / rec.seconds;
-    let report = serde_json::json!({
-        "command": "demo",
-        "digit_index": a.index,
-        "label": labels[a.index],
-        "measurements": a.measurements,
-        "bits": 1,
-        "sigma": a.sigma,
-        "operator": {"kind": "seeded_gaussian", "seed": a.seed, "scaling": "per_measurement"},
-        "noise_seed": a.noise_seed,
-        "schedule": schedule_json(&settings.schedule),
+    let pb = progress_bar(settings.schedule.total_steps());
+    let rec = reconstruct(&*op, lik, &settings, &mut prior, None, |p| {
+        pb.set_position(p.done);
+        pb.set_message(format!("{:.3}", p.beta));
+    })?;
+    pb.finish_and_clear();
+    write_outputs(out, &rec, truth, h, w)?;
+    let network_share = prior.busy().as_secs_f64() / rec.seconds.max(1e-9);
+    let s = &settings.schedule;
+    let mut report = serde_json::json!({
+        "frame": what,
+        "signal": {"height": h, "width": w, "n": h * w},
+        "measurements": op.rows(),
+        "kind": problem.observed.kind(),
+        "bits": problem.bits,
+        "sigma": problem.sigma,
+        "operator": {
+            "kind": format!("{:?}", problem.operator_spec.kind),
+            "seed": problem.operator_spec.seed,
+            "scaling": format!("{:?}", problem.operator_spec.scaling),
+        },
+        "frame_counter": problem.counter,
+        "schedule": {"beta_max": s.beta_max, "beta_min": s.beta_min, "levels": s.levels,
+                     "steps_per_level": s.steps_per_level, "epsilon": s.epsilon},
         "samples": settings.chains,
         "chain_seed": settings.seed,
-        "model": a.prior.model,
-        "device": a.prior.device,
+        "model": prior_args.model,
+        "device": prior_args.device,
         "threads": prior.threads(),
+        "network_calls": prior.calls(),
         "seconds": rec.seconds,
         "network_seconds": prior.busy().as_secs_f64(),
         "share_outside_network": 1.0 - network_share,
-        "posterior_mean": mean_metrics,
-        "per_sample": per_sample,
+        "outputs": ["panel.png", "mean.png", "std.png", "mean.npy", "std.npy", "samples.npy"],
     });
-    let report_path = a.out.join("report.json");
-    std::fs::write(&report_path, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("{}: cannot write", report_path.display()))?;
+    if let Some(t) = truth {
+        let mean = metrics_of(t, &rec.mean, h, w)?;
+        let per_sample = (0..settings.chains)
+            .map(|b| metrics_of(t, rec.sample(b), h, w))
+            .collect::<Result<Vec<_>>>()?;
+        println!(
+            "posterior mean of {} samples: PSNR {:.2} dB, SSIM {:.3}, cosine {:.3}",
+            settings.chains, mean.psnr_db, mean.ssim, mean.cosine
+        );
+        report["posterior_mean"] = serde_json::to_value(mean)?;
+        report["per_sample"] = serde_json::to_value(per_sample)?;
+    }
+    if let (Some(r), Some(e)) = (report.as_object_mut(), extra.as_object()) {
+        r.extend(e.clone());
+    }
+    let path = out.join("report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     println!(
-        "posterior mean of {} samples: PSNR {:.2} dB, SSIM {:.3}, cosine {:.3}  ({:.1} s, {:.1}% outside the network)",
-        settings.chains,
-        mean_metrics.psnr_db,
-        mean_metrics.ssim,
-        mean_metrics.cosine,
+        "{:.1} s, {:.1}% outside the network; wrote {}/panel.png (truth, mean, std, samples), report.json, .png/.npy",
         rec.seconds,
-        100.0 * (1.0 - network_share)
-    );
-    println!(
-        "wrote {}/panel.png (truth, mean, std, samples), report.json, mean/std/samples .png/.npy",
-        a.out.display()
+        100.0 * (1.0 - network_share),
+        out.display()
     );
     Ok(())
 }
 
-fn schedule_json(s: &Schedule) -> serde_json::Value {
-    serde_json::json!({
-        "beta_max": s.beta_max,
-        "beta_min": s.beta_min,
-        "levels": s.levels,
-        "steps_per_level": s.steps_per_level,
-        "epsilon": s.epsilon,
-    })
+fn reconstruct_cmd(a: ReconstructArgs) -> Result<()> {
+    let bytes =
+        std::fs::read(&a.frame).with_context(|| format!("{}: cannot read", a.frame.display()))?;
+    let truth = match (&a.truth, a.truth_digit) {
+        (Some(p), _) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
+            Some(data::read_png_gray(p)?.pixels)
+        }
+        (Some(p), _) => Some(data::read_f32_le(p)?),
+        (None, Some(i)) => Some(load_digit(i)?.values),
+        (None, None) => None,
+    };
+    reconstruct_frame(
+        &bytes,
+        &a.frame.display().to_string(),
+        truth.as_deref(),
+        &a.out,
+        &a.prior,
+        &a.schedule,
+        serde_json::json!({}),
+    )
+}
+
+fn demo(a: DemoArgs) -> Result<()> {
+    let x = load_digit(a.index)?;
+    // The sensor side: y = Q(Ax + n) into a frame, as firmware would send it.
+    let bytes = measure_frame(&x, &a.sensor)?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("{}: cannot create directory", a.out.display()))?;
+    let frame_path = a.out.join("frame.qcsf");
+    std::fs::write(&frame_path, &bytes)
+        .with_context(|| format!("{}: cannot write", frame_path.display()))?;
+    eprintln!(
+        "{}: measured into {} ({} bytes)",
+        x.label,
+        frame_path.display(),
+        bytes.len()
+    );
+    // The host side: decode the frame and reconstruct.
+    reconstruct_frame(
+        &bytes,
+        &frame_path.display().to_string(),
+        Some(&x.values),
+        &a.out,
+        &a.prior,
+        &a.schedule,
+        serde_json::json!({"command": "demo", "truth": x.label, "noise_seed": a.sensor.noise_seed}),
+    )
 }

@@ -6,6 +6,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`data`] | MNIST IDX, PNG and raw `f32` inputs; `.npy` output |
+//! | [`problem`] | host decode: a measurement frame → operator, likelihood, shape |
 //! | [`model`] | the ONNX score network: loading, plans per batch size and device |
 //! | [`prior`] | the network as the core's `ScorePrior`, batched over threads |
 //! | [`reconstruct`] | Algorithm 1 over heap buffers, posterior mean / std |
@@ -16,4 +17,5 @@ pub mod data;
 pub mod image;
 pub mod model;
 pub mod prior;
+pub mod problem;
 pub mod reconstruct;

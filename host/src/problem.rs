@@ -1,0 +1,178 @@
+//! Host decode: a received measurement frame turned into what the sampler needs, the
+//! operator `A`, the measurements in the form of the pseudo-likelihood score (eq. 15/18/20)
+//! and the signal shape.
+//!
+//! The seeded Gaussian operator is materialized once into a dense matrix: regenerating its
+//! rows from the seed at every Langevin step (what a sensor does, to store 8 bytes) would
+//! cost more than the network on the host. The structured operator is used as it is.
+
+use anyhow::{bail, Context, Result};
+use qcs_core::frame::{self, FrameHeader, FrameOperator, QuantizerSpec, SignalShape};
+use qcs_core::likelihood::{Measurements, PseudoLikelihood};
+use qcs_core::operator::{DenseOperator, SensingOperator, Structured};
+use qcs_core::quantizer::Quantizer;
+use qcs_core::sensor;
+
+/// The measurements of a frame, owned, in the form each score takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observed {
+    /// One-bit signs `±1` (eq. 18).
+    OneBit(Vec<f32>),
+    /// Bins `[l_m, u_m)` of multi-bit codes (eq. 15/29).
+    Quantized {
+        /// Lower bin edges.
+        lower: Vec<f32>,
+        /// Upper bin edges.
+        upper: Vec<f32>,
+    },
+    /// Unquantized `y` (eq. 20, diagonal `AAᵀ`).
+    Linear(Vec<f32>),
+}
+
+impl Observed {
+    /// A short name: `one-bit`, `quantized` or `linear`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Observed::OneBit(_) => "one-bit",
+            Observed::Quantized { .. } => "quantized",
+            Observed::Linear(_) => "linear",
+        }
+    }
+}
+
+/// The operator of a frame as the host runs it.
+#[derive(Debug, Clone)]
+pub enum HostOperator {
+    /// A materialized matrix, row-major `M × N`.
+    Dense {
+        /// The entries.
+        data: Vec<f32>,
+        /// `M`.
+        rows: usize,
+        /// `N`.
+        cols: usize,
+    },
+    /// The structured fast operator.
+    Structured(Structured),
+}
+
+/// Everything the sampler needs from one frame.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The signal's shape.
+    pub signal: SignalShape,
+    /// The noise level `σ`.
+    pub sigma: f32,
+    /// Bits per measurement (0: unquantized).
+    pub bits: u8,
+    /// The frame counter.
+    pub counter: u32,
+    /// The operator seed and kind, as sent.
+    pub operator_spec: frame::OperatorSpec,
+    /// The measurements.
+    pub observed: Observed,
+    operator: HostOperator,
+}
+
+impl Problem {
+    /// Decodes a frame (`what` names its source in errors, e.g. the file path).
+    pub fn from_frame(bytes: &[u8], what: &str) -> Result<Self> {
+        let f = frame::decode(bytes).map_err(|e| anyhow::anyhow!("{what}: invalid frame: {e}"))?;
+        let h: &FrameHeader<'_> = f.header();
+        let m = h.m();
+        let core = |e: qcs_core::Error| anyhow::anyhow!("{what}: {e}");
+        let observed = match h.quantizer {
+            QuantizerSpec::Unquantized => {
+                let mut y = vec![0.0; m];
+                f.values(&mut y).map_err(core)?;
+                Observed::Linear(y)
+            }
+            QuantizerSpec::Uniform { bits: 1, .. } => {
+                let mut codes = vec![0u16; m];
+                f.unpack_codes(&mut codes).map_err(core)?;
+                let mut signs = vec![0.0; m];
+                sensor::signs_from_codes(&codes, &mut signs).map_err(core)?;
+                Observed::OneBit(signs)
+            }
+            ref spec => {
+                let mut codes = vec![0u16; m];
+                f.unpack_codes(&mut codes).map_err(core)?;
+                let mut storage = vec![0.0; spec.storage_len()];
+                let q = spec.build(&mut storage).map_err(core)?;
+                let (mut lower, mut upper) = (vec![0.0; m], vec![0.0; m]);
+                q.bounds_slice(&codes, &mut lower, &mut upper)
+                    .map_err(core)?;
+                Observed::Quantized { lower, upper }
+            }
+        };
+        let operator = match h.operator().map_err(core)? {
+            FrameOperator::SeededGaussian(op) => {
+                let mut data = vec![0.0; m * h.n()];
+                op.materialize(&mut data).map_err(core)?;
+                HostOperator::Dense {
+                    data,
+                    rows: m,
+                    cols: h.n(),
+                }
+            }
+            FrameOperator::Structured(op) => HostOperator::Structured(op),
+        };
+        Ok(Problem {
+            signal: h.signal,
+            sigma: h.sigma,
+            bits: h.quantizer.bits().unwrap_or(0),
+            counter: h.counter,
+            operator_spec: h.operator,
+            observed,
+            operator,
+        })
+    }
+
+    /// Reads and decodes a frame file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        Self::from_frame(&bytes, &path.display().to_string())
+    }
+
+    /// The operator, ready to apply.
+    pub fn operator(&self) -> Result<Box<dyn SensingOperator + '_>> {
+        Ok(match &self.operator {
+            HostOperator::Dense { data, rows, cols } => Box::new(
+                DenseOperator::new(data, *rows, *cols)
+                    .map_err(|e| anyhow::anyhow!("operator: {e}"))?,
+            ),
+            HostOperator::Structured(op) => Box::new(*op),
+        })
+    }
+
+    /// The pseudo-likelihood of the measurements (eq. 18, 15/29 or 20).
+    pub fn likelihood(&self) -> Result<PseudoLikelihood<'_>> {
+        let meas = match &self.observed {
+            Observed::OneBit(signs) => Measurements::OneBit { signs },
+            Observed::Quantized { lower, upper } => Measurements::Quantized { lower, upper },
+            Observed::Linear(y) => Measurements::LinearDiagonal { y },
+        };
+        PseudoLikelihood::new(meas, self.sigma).map_err(|e| anyhow::anyhow!("likelihood: {e}"))
+    }
+
+    /// The image shape `[C, H, W]` the network needs; an error for a frame of a plain vector.
+    pub fn image_shape(&self, what: &str) -> Result<[usize; 3]> {
+        let s = self.signal;
+        if !s.is_image() {
+            bail!(
+                "{what}: the frame's signal is a plain vector (N = {}, height/width/channels 0): \
+                 the network prior needs an image",
+                s.n
+            );
+        }
+        if s.channels != 1 {
+            bail!(
+                "{what}: the frame holds a {}-channel image; the host's network prior takes \
+                 single-channel images only (frames store channels last, the network channels first)",
+                s.channels
+            );
+        }
+        Ok([1, s.height as usize, s.width as usize])
+    }
+}
