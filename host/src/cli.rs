@@ -76,8 +76,8 @@ struct ScheduleArgs {
     /// Langevin steps per level K.
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.steps_per_level)]
     steps: u32,
-    /// Step-size constant ε (α_t = ε β_t² / β_T²); default 2e-4 for quantized and 2e-5 for
-    /// unquantized measurements, as the paper's MNIST runs.
+    /// Step-size constant ε (α_t = ε β_t² / β_T²); default 2e-4 (the paper's MNIST value) for
+    /// one-bit, 2e-5 for multi-bit and unquantized measurements (2e-4 diverges there).
     #[arg(long)]
     epsilon: Option<f32>,
     /// Posterior samples (chains) drawn together.
@@ -90,9 +90,12 @@ struct ScheduleArgs {
 
 impl ScheduleArgs {
     fn settings(&self, observed: &Observed) -> Result<SamplerSettings> {
+        // ε = 2e-4 (the paper's MNIST value) is stable for one-bit measurements; for multi-bit
+        // and linear ones α_t·‖A‖²/s_m² exceeds 2 at every level with A ~ N(0, 1/M) and it
+        // diverges (models/reference/README.md), so those default to the paper's linear 2e-5.
         let epsilon = self.epsilon.unwrap_or(match observed {
-            Observed::Linear(_) => 2e-5,
-            _ => Schedule::PAPER_MNIST.epsilon,
+            Observed::OneBit(_) => Schedule::PAPER_MNIST.epsilon,
+            _ => 2e-5,
         });
         let schedule = Schedule::new(
             self.beta_max,
@@ -160,10 +163,10 @@ struct SensorArgs {
     delta: Option<f32>,
     /// A non-uniform quantizer instead: 2^Q − 1 increasing thresholds, comma-separated
     /// (needs --codewords).
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     thresholds: Option<Vec<f32>>,
     /// The 2^Q codewords of --thresholds, comma-separated.
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     codewords: Option<Vec<f32>>,
     /// Noise standard deviation σ added before quantization.
     #[arg(long, default_value_t = 0.05)]
@@ -328,6 +331,11 @@ fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) -> R
 fn measure_frame(x: &Signal, s: &SensorArgs) -> Result<Vec<u8>> {
     let (m, n) = (s.measurements, x.values.len());
     ensure!(m >= 1, "--measurements must be at least 1, got {m}");
+    ensure!(
+        s.bits <= 16,
+        "--bits {} is out of range: expected 0 (unquantized) to 16",
+        s.bits
+    );
     let scaling = Scaling::from(s.scaling);
     let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
     let seeded;

@@ -1,0 +1,296 @@
+//! The `qcs` binary end to end: sensor → frame file → decode → reconstruction outputs, and
+//! bad input answered with an error that names the file, field and value (never a panic).
+
+use qcs_core::frame::{self, OperatorKind, QuantizerSpec};
+use qcs_core::operator::Scaling;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qcs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qcs"))
+        .args(args)
+        .output()
+        .expect("run qcs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("qcs-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "qcs failed: {err}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Fails with exit status 1, an `error:` line holding every `needle`, and no panic.
+fn fails_with(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "expected exit 1, stderr: {err}");
+    assert!(!err.contains("panicked"), "qcs panicked: {err}");
+    for n in needles {
+        assert!(err.contains(n), "error message lacks {n:?}: {err}");
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn measure_writes_the_frame_the_options_describe() {
+    let f = tmp("d3.qcsf");
+    ok(&qcs(&[
+        "measure",
+        "--digit",
+        "3",
+        "--measurements",
+        "150",
+        "--sigma",
+        "0.02",
+        "--seed",
+        "99",
+        "--counter",
+        "7",
+        "-o",
+        p(&f),
+    ]));
+    let bytes = std::fs::read(&f).unwrap();
+    let fr = frame::decode(&bytes).unwrap();
+    let h = fr.header();
+    assert_eq!((h.m(), h.n(), h.counter, h.sigma), (150, 784, 7, 0.02));
+    assert_eq!(
+        (h.signal.height, h.signal.width, h.signal.channels),
+        (28, 28, 1)
+    );
+    assert_eq!(h.operator.kind, OperatorKind::SeededGaussian);
+    assert_eq!(
+        (h.operator.seed, h.operator.scaling),
+        (99, Scaling::PerMeasurement)
+    );
+    assert_eq!(h.quantizer, QuantizerSpec::sign());
+    // One bit per measurement: 150 bits = 19 bytes of codes.
+    assert_eq!(fr.payload().len(), 19);
+
+    let f = tmp("d3s.qcsf");
+    ok(&qcs(&[
+        "measure",
+        "--digit",
+        "3",
+        "--bits",
+        "3",
+        "--delta",
+        "0.25",
+        "--operator",
+        "structured",
+        "-o",
+        p(&f),
+    ]));
+    let bytes = std::fs::read(&f).unwrap();
+    let h = *frame::decode(&bytes).unwrap().header();
+    assert_eq!(h.operator.kind, OperatorKind::Structured);
+    assert_eq!(
+        h.quantizer,
+        QuantizerSpec::Uniform {
+            bits: 3,
+            delta: 0.25
+        }
+    );
+
+    let f = tmp("d3t.qcsf");
+    ok(&qcs(&[
+        "measure",
+        "--digit",
+        "3",
+        "--bits",
+        "2",
+        "--thresholds",
+        "-0.5,0,0.5",
+        "--codewords",
+        "-1,-0.25,0.25,1",
+        "-o",
+        p(&f),
+    ]));
+    let bytes = std::fs::read(&f).unwrap();
+    let fr = frame::decode(&bytes).unwrap();
+    match fr.header().quantizer {
+        QuantizerSpec::Thresholds {
+            bits, thresholds, ..
+        } => {
+            assert_eq!(bits, 2);
+            assert_eq!(thresholds.iter().collect::<Vec<_>>(), vec![-0.5, 0.0, 0.5]);
+        }
+        q => panic!("expected a threshold quantizer, got {q:?}"),
+    }
+}
+
+#[test]
+fn reconstruct_writes_images_arrays_and_a_report() {
+    let f = tmp("d1.qcsf");
+    ok(&qcs(&["measure", "--digit", "1", "-o", p(&f)]));
+    let out = tmp("rec1");
+    let stdout = ok(&qcs(&[
+        "reconstruct",
+        p(&f),
+        "--truth-digit",
+        "1",
+        "--levels",
+        "12",
+        "--steps",
+        "1",
+        "--samples",
+        "2",
+        "--out",
+        p(&out),
+    ]));
+    assert!(stdout.contains("PSNR"), "{stdout}");
+    for name in ["panel.png", "mean.png", "std.png"] {
+        let b = std::fs::read(out.join(name)).unwrap();
+        assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{name} is not a PNG");
+    }
+    let npy = std::fs::read(out.join("samples.npy")).unwrap();
+    assert_eq!(&npy[..6], b"\x93NUMPY");
+    let header = String::from_utf8_lossy(&npy[10..100]);
+    assert!(header.contains("'shape': (2, 28, 28"), "{header}");
+    assert!(header.contains("<f4"), "{header}");
+    assert_eq!(npy.len() % 64, (2 * 28 * 28 * 4) % 64);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["measurements"], 200);
+    assert_eq!(report["kind"], "one-bit");
+    assert_eq!(report["network_calls"], 12);
+    assert_eq!(report["schedule"]["epsilon"].as_f64().unwrap() as f32, 2e-4);
+    let psnr = report["posterior_mean"]["psnr_db"].as_f64().unwrap();
+    assert!(psnr.is_finite() && psnr > 0.0, "PSNR {psnr}");
+    assert_eq!(report["per_sample"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_input_names_the_file_field_and_value() {
+    let missing = tmp("no-such.qcsf");
+    fails_with(
+        &qcs(&["reconstruct", p(&missing)]),
+        &[p(&missing), "cannot read"],
+    );
+
+    let good = tmp("good.qcsf");
+    ok(&qcs(&["measure", "--digit", "0", "-o", p(&good)]));
+    let bytes = std::fs::read(&good).unwrap();
+
+    let trunc = tmp("trunc.qcsf");
+    std::fs::write(&trunc, &bytes[..40]).unwrap();
+    fails_with(
+        &qcs(&["reconstruct", p(&trunc)]),
+        &[p(&trunc), "truncated", "40"],
+    );
+
+    let crc = tmp("crc.qcsf");
+    let mut b = bytes.clone();
+    let last = b.len() - 1;
+    b[last] ^= 0x40;
+    std::fs::write(&crc, &b).unwrap();
+    fails_with(&qcs(&["reconstruct", p(&crc)]), &[p(&crc), "CRC"]);
+
+    let sigma = tmp("sigma.qcsf");
+    let mut b = bytes.clone();
+    b[36..40].copy_from_slice(&(-1.0f32).to_le_bytes());
+    let n = b.len();
+    let c = frame::crc32(&b[..n - 4]);
+    b[n - 4..].copy_from_slice(&c.to_le_bytes());
+    std::fs::write(&sigma, &b).unwrap();
+    fails_with(
+        &qcs(&["reconstruct", p(&sigma)]),
+        &[p(&sigma), "sigma", "-1"],
+    );
+
+    let model = tmp("model.onnx");
+    std::fs::write(&model, b"not a model").unwrap();
+    fails_with(
+        &qcs(&["reconstruct", p(&good), "--model", p(&model)]),
+        &[p(&model)],
+    );
+
+    fails_with(
+        &qcs(&["measure", "--digit", "1000", "-o", p(&tmp("x"))]),
+        &["--digit 1000", "1000 images"],
+    );
+    fails_with(
+        &qcs(&[
+            "measure",
+            "--digit",
+            "0",
+            "--bits",
+            "17",
+            "-o",
+            p(&tmp("x")),
+        ]),
+        &["--bits 17"],
+    );
+    fails_with(
+        &qcs(&[
+            "measure",
+            "--digit",
+            "0",
+            "--bits",
+            "2",
+            "--thresholds",
+            "0.5,0,1",
+            "--codewords",
+            "0,1,2,3",
+            "-o",
+            p(&tmp("x")),
+        ]),
+        &["--thresholds", "thresholds"],
+    );
+    let png = tmp("fake.png");
+    std::fs::write(&png, b"\x89PNG but no").unwrap();
+    fails_with(
+        &qcs(&["measure", "--png", p(&png), "-o", p(&tmp("x"))]),
+        &[p(&png), "PNG"],
+    );
+    let raw = tmp("odd.f32");
+    std::fs::write(&raw, [0u8; 10]).unwrap();
+    fails_with(
+        &qcs(&["measure", "--raw", p(&raw), "-o", p(&tmp("x"))]),
+        &[p(&raw), "10 bytes"],
+    );
+    let nan = tmp("nan.f32");
+    std::fs::write(
+        &nan,
+        [1.0f32, f32::NAN]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    fails_with(
+        &qcs(&["measure", "--raw", p(&nan), "-o", p(&tmp("x"))]),
+        &[p(&nan), "value 1", "NaN"],
+    );
+    // A plain vector frame cannot go through the image network.
+    let vec_frame = tmp("vec.qcsf");
+    let ones = tmp("ones.f32");
+    std::fs::write(
+        &ones,
+        [0.5f32; 64]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    ok(&qcs(&[
+        "measure",
+        "--raw",
+        p(&ones),
+        "--measurements",
+        "32",
+        "-o",
+        p(&vec_frame),
+    ]));
+    fails_with(
+        &qcs(&["reconstruct", p(&vec_frame)]),
+        &[p(&vec_frame), "plain vector", "N = 64"],
+    );
+}
