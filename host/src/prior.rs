@@ -59,7 +59,7 @@ impl NetworkPrior {
     ) -> Result<Self> {
         ensure!(chains >= 1, "at least one chain is needed");
         ensure!(
-            config.plan_batch >= 1 && chains % config.plan_batch == 0,
+            config.plan_batch >= 1 && chains.is_multiple_of(config.plan_batch),
             "--plan-batch {} must be at least 1 and divide the number of chains ({chains})",
             config.plan_batch
         );
