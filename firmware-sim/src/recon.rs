@@ -1,0 +1,150 @@
+//! The on-device reconstruction: an 8×8 digit measured with `M = 128` one-bit measurements
+//! (`M = 2N`, seeded Gaussian operator), reconstructed by the annealed Langevin sampler
+//! (paper Algorithm 1) with an analytic Gaussian-mixture prior of the ten MNIST class means
+//! (eq. 7 has its exact noise-perturbed score), over static buffers.
+
+use crate::out::Out;
+use crate::{cost, FwError};
+use qcs_core::langevin::{Sampler, Schedule, Storage};
+use qcs_core::likelihood::{Measurements, PseudoLikelihood};
+use qcs_core::metrics::psnr;
+use qcs_core::operator::{Scaling, SeededGaussian};
+use qcs_core::prior::GaussianMixturePrior;
+use qcs_core::quantizer::{pack_codes, packed_len, UniformQuantizer};
+use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
+use qcs_core::sensor;
+
+/// Signal dimension (8×8).
+pub const RN: usize = 64;
+/// One-bit measurements.
+pub const RM: usize = 128;
+/// Chains.
+pub const RB: usize = 2;
+/// Mixture components (the ten digit classes).
+pub const K: usize = 10;
+/// Operator seed.
+pub const OP_SEED: u64 = 0x0008_0808_0000_0001;
+/// Seed of the measurement noise (stream 0).
+pub const NOISE_SEED: u64 = 77;
+/// Seed of the chains (chain `b` uses stream `b`).
+pub const CHAIN_SEED: u64 = 99;
+/// Measurement noise `σ`.
+pub const SIGMA: f32 = 0.05;
+/// The annealing schedule (Algorithm 1).
+pub const SCHEDULE: Schedule = Schedule {
+    beta_max: 1.0,
+    beta_min: 0.01,
+    levels: 40,
+    steps_per_level: 3,
+    epsilon: 2e-5,
+};
+
+const BYTES: &[u8; 4 * (RN + K * RN + 2 * K)] = include_bytes!("../data/recon.bin");
+
+/// The little-endian `f32` number `i` of the data file.
+const fn word(i: usize) -> f32 {
+    f32::from_bits(u32::from_le_bytes([
+        BYTES[4 * i],
+        BYTES[4 * i + 1],
+        BYTES[4 * i + 2],
+        BYTES[4 * i + 3],
+    ]))
+}
+
+/// `L` consecutive `f32` of the data file from number `at`.
+const fn words<const L: usize>(at: usize) -> [f32; L] {
+    let mut out = [0.0f32; L];
+    let mut i = 0;
+    while i < L {
+        out[i] = word(at + i);
+        i += 1;
+    }
+    out
+}
+
+/// The 8×8 signal (a test '7', `data/gen_data.py`).
+pub static SIGNAL: [f32; RN] = words::<RN>(0);
+/// Class means, `K × RN` row-major.
+pub static MEANS: [f32; K * RN] = words::<{ K * RN }>(RN);
+/// Class variances `τ_k²`.
+pub const VARIANCES: [f32; K] = words::<K>(RN + K * RN);
+/// Class weights.
+pub const WEIGHTS: [f32; K] = words::<K>(RN + K * RN + K);
+
+/// The sampler's working memory.
+pub type ReconStorage = Storage<RN, RM, RB>;
+
+/// Measures, reconstructs and reports.
+pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
+    let op = SeededGaussian::new(OP_SEED, RM, RN, Scaling::PerMeasurement)?;
+    let q = UniformQuantizer::sign();
+    let (mut y, mut codes, mut signs) = ([0.0f32; RM], [0u16; RM], [0.0f32; RM]);
+    let mut noise = stream_rng(NOISE_SEED, 0);
+    sensor::measure(
+        &op,
+        &SIGNAL,
+        SIGMA,
+        &mut noise,
+        &q,
+        &mut y,
+        &mut codes,
+        &mut [],
+    )?;
+    let mut packed = [0u8; RM.div_ceil(8)];
+    let len = pack_codes(&codes, 1, &mut packed)?;
+    debug_assert_eq!(len, packed_len(RM, 1)?);
+    out.line(format_args!(
+        "RECON n={} m={} chains={} op_seed={:016x} noise_seed={:016x} chain_seed={:016x} sigma={:08x} beta_max={:08x} beta_min={:08x} levels={} steps={} epsilon={:08x}",
+        RN,
+        RM,
+        RB,
+        OP_SEED,
+        NOISE_SEED,
+        CHAIN_SEED,
+        SIGMA.to_bits(),
+        SCHEDULE.beta_max.to_bits(),
+        SCHEDULE.beta_min.to_bits(),
+        SCHEDULE.levels,
+        SCHEDULE.steps_per_level,
+        SCHEDULE.epsilon.to_bits(),
+    ))?;
+    out.hex_line(format_args!("CODES R"), &packed[..len])?;
+
+    sensor::signs_from_codes(&codes, &mut signs)?;
+    let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, SIGMA)?;
+    let mut prior = GaussianMixturePrior::<K>::new(WEIGHTS, &MEANS, VARIANCES)?;
+    let mut rngs: [Xoshiro128PlusPlus; RB] =
+        core::array::from_fn(|b| stream_rng(CHAIN_SEED, b as u64));
+    let mut sampler = Sampler::new(&op, likelihood, SCHEDULE, store.buffers(), &mut rngs)?;
+    sampler.init_uniform();
+    let t0 = cost::ticks();
+    let mut steps = 0u64;
+    while !sampler.is_finished() {
+        sampler.step(&mut prior)?;
+        steps += 1;
+    }
+    let t1 = cost::ticks();
+    out.line(format_args!(
+        "COST langevin steps={} n={} m={} chains={} ticks={}",
+        steps,
+        RN,
+        RM,
+        RB,
+        t1 - t0
+    ))?;
+    let x = sampler.x();
+    let mut mean = [0.0f32; RN];
+    for chain in x.chunks_exact(RN) {
+        for (m, &v) in mean.iter_mut().zip(chain) {
+            *m += v;
+        }
+    }
+    for m in mean.iter_mut() {
+        *m /= RB as f32;
+    }
+    out.f32_line(format_args!("XHAT"), x)?;
+    out.f32_line(format_args!("MEAN"), &mean)?;
+    let p = psnr(&SIGNAL, &mean)?;
+    out.line(format_args!("PSNR {:08x} {:.2}", p.to_bits(), p))?;
+    Ok(())
+}
