@@ -19,7 +19,7 @@ pub const RN: usize = 64;
 /// One-bit measurements.
 pub const RM: usize = 128;
 /// Chains.
-pub const RB: usize = 2;
+pub const RB: usize = 4;
 /// Mixture components (the ten digit classes).
 pub const K: usize = 10;
 /// Operator seed.
