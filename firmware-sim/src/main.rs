@@ -59,10 +59,48 @@ impl From<qcs_core::langevin::SampleError<qcs_core::Error>> for FwError {
     }
 }
 
+/// Writes a `qcs-core` error without formatting floats (`Error`'s own `Display` prints the
+/// offending value as an `f64`, which links about 10 KiB of float formatting into flash): the
+/// value is given as its `f64` bits in hex.
+fn write_core_error(f: &mut core::fmt::Formatter<'_>, e: &qcs_core::Error) -> core::fmt::Result {
+    use qcs_core::Error as E;
+    match *e {
+        E::DimensionMismatch {
+            field,
+            expected,
+            found,
+        } => write!(f, "`{field}` has length {found}, expected {expected}"),
+        E::Empty { field } => write!(f, "`{field}` is empty"),
+        E::NonFinite { field, index } => write!(f, "`{field}` non-finite at {index}"),
+        E::InvalidParameter {
+            field,
+            value,
+            expected,
+        } => write!(
+            f,
+            "`{field}` = f64 bits {:016x} is invalid: expected {expected}",
+            value.to_bits()
+        ),
+        E::BufferTooSmall {
+            field,
+            needed,
+            available,
+        } => write!(f, "buffer `{field}` holds {available}, needs {needed}"),
+        E::CodeOutOfRange { code, levels } => {
+            write!(f, "code {code} out of range ({levels} levels)")
+        }
+        E::Finished => f.write_str("sampler finished"),
+        _ => f.write_str("other qcs-core error"),
+    }
+}
+
 impl core::fmt::Display for FwError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            FwError::Core(e) => write!(f, "qcs-core: {e}"),
+            FwError::Core(e) => {
+                f.write_str("qcs-core: ")?;
+                write_core_error(f, e)
+            }
             FwError::Host => f.write_str("semihosting call failed"),
             FwError::Capacity(what) => write!(f, "capacity of `{what}` exceeded"),
             FwError::Taken => f.write_str("taken twice"),
@@ -151,12 +189,29 @@ fn run() -> Result<(), FwError> {
     Ok(())
 }
 
+/// Reports the panic and exits QEMU with failure. Only the location and a literal message
+/// are printed: formatting the message's arguments would link `core::fmt`'s float
+/// formatting (about 10 KiB; `f32::clamp`'s assertion in `UniformQuantizer::encode` formats
+/// two `f32`) into every build. The `panic-message` feature prints the full message.
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
+    let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
+    #[cfg(feature = "panic-message")]
+    let message = info.message();
+    #[cfg(not(feature = "panic-message"))]
+    let message = info
+        .message()
+        .as_str()
+        .unwrap_or("(message with arguments; build with --features panic-message)");
     #[cfg(feature = "defmt")]
-    defmt::error!("PANIC {}", defmt::Display2Format(info));
+    defmt::error!(
+        "PANIC at {=str}:{=u32}: {}",
+        file,
+        line,
+        defmt::Display2Format(&message)
+    );
     #[cfg(not(feature = "defmt"))]
-    cortex_m_semihosting::hprintln!("PANIC {}", info);
+    cortex_m_semihosting::hprintln!("PANIC at {}:{}: {}", file, line, message);
     debug::exit(debug::EXIT_FAILURE);
     loop {
         cortex_m::asm::wfi();

@@ -55,6 +55,7 @@ impl Out {
     }
 
     /// Writes `prefix` and the little-endian bytes of every `f32` of `values`, in hex.
+    #[cfg(feature = "recon")]
     pub fn f32_line(&mut self, prefix: fmt::Arguments<'_>, values: &[f32]) -> Result<(), FwError> {
         let mut bytes = [0u8; 4 * 64];
         let mut s: heapless::String<LINE_CAP> = heapless::String::new();

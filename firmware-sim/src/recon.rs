@@ -12,7 +12,7 @@ use qcs_core::operator::{Scaling, SeededGaussian};
 use qcs_core::prior::GaussianMixturePrior;
 use qcs_core::quantizer::{pack_codes, packed_len, UniformQuantizer};
 use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
-use qcs_core::sensor;
+use qcs_core::sensor::signs_from_codes;
 
 /// Signal dimension (8×8).
 pub const RN: usize = 64;
@@ -80,7 +80,8 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
     let q = UniformQuantizer::sign();
     let (mut y, mut codes, mut signs) = ([0.0f32; RM], [0u16; RM], [0.0f32; RM]);
     let mut noise = stream_rng(NOISE_SEED, 0);
-    sensor::measure(
+    // The sensor's own quantization path (`sensor::Bins`, see there).
+    crate::sensor::measure_with(
         &op,
         &SIGNAL,
         SIGMA,
@@ -110,7 +111,7 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
     ))?;
     out.hex_line(format_args!("CODES R"), &packed[..len])?;
 
-    sensor::signs_from_codes(&codes, &mut signs)?;
+    signs_from_codes(&codes, &mut signs)?;
     let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, SIGMA)?;
     let mut prior = GaussianMixturePrior::<K>::new(WEIGHTS, &MEANS, VARIANCES)?;
     let mut rngs: [Xoshiro128PlusPlus; RB] =
@@ -145,6 +146,15 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
     out.f32_line(format_args!("XHAT"), x)?;
     out.f32_line(format_args!("MEAN"), &mean)?;
     let p = psnr(&SIGNAL, &mean)?;
-    out.line(format_args!("PSNR {:08x} {:.2}", p.to_bits(), p))?;
+    // Hundredths of a dB through integers: formatting an f32 would link core's float
+    // formatting (about 10 KiB of flash).
+    let centi = (p * 100.0) as i32;
+    out.line(format_args!(
+        "PSNR {:08x} {}{}.{:02}",
+        p.to_bits(),
+        if centi < 0 { "-" } else { "" },
+        centi.unsigned_abs() / 100,
+        centi.unsigned_abs() % 100
+    ))?;
     Ok(())
 }
