@@ -137,15 +137,16 @@ macro_rules! take_static {
 #[entry]
 fn main() -> ! {
     stack::paint();
-    let status = match run() {
-        Ok(()) => debug::EXIT_SUCCESS,
-        Err(e) => {
-            info!("ERROR {}", e);
-            if let Ok(mut out) = Out::open() {
+    let status = match Out::open() {
+        Err(_) => debug::EXIT_FAILURE,
+        Ok(mut out) => match run(&mut out) {
+            Ok(()) => debug::EXIT_SUCCESS,
+            Err(e) => {
+                info!("ERROR {}", e);
                 let _ = out.line(format_args!("ERROR {e}"));
+                debug::EXIT_FAILURE
             }
-            debug::EXIT_FAILURE
-        }
+        },
     };
     debug::exit(status);
     loop {
@@ -154,10 +155,9 @@ fn main() -> ! {
 }
 
 /// The whole run; any error ends it with a failure exit.
-fn run() -> Result<(), FwError> {
+fn run(out: &mut Out) -> Result<(), FwError> {
     let peripherals = cortex_m::Peripherals::take().ok_or(FwError::Taken)?;
     cost::start(peripherals.SYST);
-    let mut out = Out::open()?;
     out.line(format_args!(
         "QCS-FW 1 target=thumbv7em-none-eabihf n={} m={} digits={} structured={} recon={} instructions_per_tick={}",
         config::N,
@@ -169,15 +169,15 @@ fn run() -> Result<(), FwError> {
     ))?;
     info!("qcs firmware: sensor jobs");
     #[cfg(feature = "bench")]
-    bench::run(&mut out)?;
+    bench::run(out)?;
     let buffers = take_static!(sensor::SensorBuffers, sensor::SensorBuffers::new())?;
-    let frames = sensor::run(&mut out, buffers)?;
+    let frames = sensor::run(out, buffers)?;
     info!("{} frames written", frames);
     #[cfg(feature = "recon")]
     {
         info!("on-device reconstruction");
         let store = take_static!(recon::ReconStorage, recon::ReconStorage::new())?;
-        recon::run(&mut out, store)?;
+        recon::run(out, store)?;
     }
     out.line(format_args!(
         "STACK peak={} top={:08x}",

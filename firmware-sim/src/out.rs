@@ -8,30 +8,46 @@
 
 use crate::FwError;
 use core::fmt::{self, Write};
-use cortex_m_semihosting::hio;
+use cortex_m_semihosting::{nr, syscall};
 
 /// Longest formatted line (hex payloads are streamed, not formatted).
 const LINE_CAP: usize = 256;
 
-/// The sink of the data lines.
+/// Where the data lines go: `:tt` is semihosting's name for the host's stdout.
+#[cfg(not(feature = "defmt"))]
+const SINK: &str = ":tt\0";
+/// Where the data lines go: a host file, since stdout carries the defmt stream.
+#[cfg(feature = "defmt")]
+const SINK: &str = "qcs-fw.out\0";
+
+/// The sink of the data lines (a semihosting file handle).
 pub struct Out {
-    stream: hio::HostStream,
+    fd: usize,
 }
 
 impl Out {
-    /// Opens the sink (semihosting stdout, or `qcs-fw.out` with `defmt`).
+    /// Opens the sink (semihosting stdout, or the host file `qcs-fw.out` with `defmt`),
+    /// truncating it.
     pub fn open() -> Result<Self, FwError> {
-        #[cfg(not(feature = "defmt"))]
-        let stream = hio::hstdout();
-        #[cfg(feature = "defmt")]
-        let stream = hio::open("qcs-fw.out\0", cortex_m_semihosting::nr::open::W_TRUNC);
-        Ok(Self {
-            stream: stream.map_err(|()| FwError::Host)?,
-        })
+        let name = SINK.as_bytes();
+        // SAFETY: SYS_OPEN reads `len` bytes of the NUL-terminated name.
+        let fd = unsafe { syscall!(OPEN, name.as_ptr(), nr::open::W_TRUNC, name.len() - 1) };
+        if fd as isize == -1 {
+            return Err(FwError::Host);
+        }
+        Ok(Self { fd })
     }
 
-    fn raw(&mut self, bytes: &[u8]) -> Result<(), FwError> {
-        self.stream.write_all(bytes).map_err(|()| FwError::Host)
+    fn raw(&mut self, mut bytes: &[u8]) -> Result<(), FwError> {
+        while !bytes.is_empty() {
+            // SAFETY: SYS_WRITE reads `bytes.len()` bytes; it returns how many it did not write.
+            let left = unsafe { syscall!(WRITE, self.fd, bytes.as_ptr(), bytes.len()) };
+            if left > bytes.len() {
+                return Err(FwError::Host);
+            }
+            bytes = &bytes[bytes.len() - left..];
+        }
+        Ok(())
     }
 
     /// Writes one formatted line (at most 256 bytes) and a newline.
