@@ -90,6 +90,39 @@ def footprint(elf, tool):
                 flash=flash, static=static_ram, stack=peak, ram=static_ram + peak)
 
 
+def objdump_tool():
+    if shutil.which("arm-none-eabi-objdump"):
+        return "arm-none-eabi-objdump"
+    sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    llvm = os.path.join(sysroot, "lib", "rustlib", "x86_64-unknown-linux-gnu", "bin",
+                        "llvm-objdump")
+    return llvm
+
+
+def callers(elf, pattern):
+    """{callee: sorted callers} for the functions whose name matches `pattern`."""
+    dis = subprocess.run([objdump_tool(), "-d", "-C", "--no-show-raw-insn", elf],
+                         capture_output=True, text=True, check=True).stdout
+    found, current = {}, None
+    def clean(name):
+        name = re.sub(r"::h[0-9a-f]{16}$", "", re.sub(r"\+0x[0-9a-f]+$", "", name))
+        return name.replace("$LT$", "<").replace("$GT$", ">")
+
+    for line in dis.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.*)>:$", line)
+        if m:
+            current = clean(m.group(1))
+            continue
+        line = line.split(" @ ")[0].rstrip()
+        m = re.search(r"\sbl?(?:\.w)?\s+(?:0x)?[0-9a-f]+ <(.+)>$", line)
+        if m and current:
+            callee = clean(m.group(1))
+            if re.search(pattern, callee) and callee != current:
+                found.setdefault(callee, set()).add(current)
+    return {k: sorted(v) for k, v in sorted(found.items())}
+
+
 def kib(b):
     return f"{b / 1024:.1f}"
 
@@ -124,6 +157,9 @@ def main():
     ok, seeded = budget_check(tool)
     builds = [
         ("sensor path, seeded only (`--no-default-features`)", seeded),
+        ("sensor path, seeded only, quantizing with `UniformQuantizer::encode` directly "
+         "(`--no-default-features --features direct-uniform`)",
+         footprint(build("sensor-seeded-direct", ["direct-uniform"], default=False), tool)),
         ("sensor path, seeded + structured (`--no-default-features --features structured`)",
          footprint(build("sensor", ["structured"], default=False), tool)),
         ("sensor path + on-device reconstruction (default features)",
@@ -143,7 +179,12 @@ def main():
                f"{seeded['flash']} B < 24 KiB and RAM {seeded['ram']} B < 8 KiB: "
                f"**{'met' if ok else 'NOT met'}**. The seeded operator stores no matrix "
                f"(an `M×N` f32 matrix would be {784 * 200 * 4} B). The `.rodata` includes the "
-               f"four compiled-in digits (3136 B).\n")
+               f"four compiled-in digits (3136 B). Quantizing through `UniformQuantizer::encode` "
+               f"directly costs {builds[1][1]['flash'] - seeded['flash']} B more flash: its "
+               f"`f32::clamp` asserts with a message that formats two `f32`, which links "
+               f"`core::fmt`'s float formatting; the firmware therefore quantizes through the "
+               f"same bins as a `ThresholdQuantizer` (`sensor::Bins`), and the host test checks "
+               f"the codes against `UniformQuantizer` itself.\n")
 
     out.append("### RAM against N and M (sensor path, 1 digit)\n")
     out.append("| N | M | seeded: .bss | seeded: stack | seeded: RAM | +structured: .bss | "
@@ -221,13 +262,27 @@ def main():
     mism = [l for l in first.splitlines() if "mismatches" in l]
     out.append("Bit-identity of the FPU variant: " + "; ".join(m[len("BENCH "):] for m in mism) + ".")
     saved = per_call("normal_pair") - per_call("normal_pair_vsqrt")
+    seeded_row = [sum(v) / len(v) / k[3] for k, v in rows.items() if k[0] == "seeded" and k[2] == 784]
+    per_entry = seeded_row[0] / 784
     out.append(f"The FPU square root would save {saved:,.0f} instructions per pair, "
-               f"{saved / 2:,.0f} per matrix entry of the seeded operator "
-               f"(about {100 * saved / per_call('normal_pair'):.0f}% of the normal generator). "
-               "`qcs-core` cannot use it today: it forbids `unsafe` (inline asm) and "
-               "`f32::sqrt` is not available in `no_std` on stable Rust (`core_float_math`). "
-               "No soft-double (`__aeabi_d*`) call is on a hot path: the only caller is "
-               "`metrics::psnr` (once per reconstruction).\n")
+               f"{saved / 2:,.0f} per matrix entry of the seeded operator, which costs "
+               f"{per_entry:,.0f} instructions per entry at N = 784 (so about "
+               f"{100 * saved / 2 / per_entry:.0f}% of a seeded frame, and of a Langevin step "
+               "below, which regenerates A twice per chain). `qcs-core` cannot use it today: "
+               "it forbids `unsafe` (inline asm) and `f32::sqrt` is not available in `no_std` "
+               "on stable Rust (`core_float_math`).\n")
+    out.append("Soft-double (`__aeabi_d*`) and `libm` callers in the default build "
+               "(from the disassembly; `__cortex_m_rt_main` is `main` with the sensor jobs, "
+               "the operators' loops and `recon::run`, sampler included, inlined into it):\n")
+    out.append("| function | called from |")
+    out.append("|---|---|")
+    for callee, who in callers(os.path.join(VARIANTS, "default.elf"),
+                               r"^(__aeabi_d|libm::)").items():
+        out.append(f"| `{callee}` | {', '.join('`' + w + '`' for w in who)} |")
+    out.append("")
+    out.append("`__aeabi_d*` arithmetic (dadd/dmul/ddiv) is only in `metrics::psnr`, once per "
+               "reconstruction; the `f32`/integer → `f64` conversions elsewhere build error "
+               "values (`Error::InvalidParameter { value: f64 }`) off the hot path.\n")
 
     readme = os.path.join(HERE, "README.md")
     text = open(readme).read()
