@@ -23,7 +23,8 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
   cd firmware-sim
   cargo fmt --check
   for features in "" "--no-default-features" "--no-default-features --features structured" \
-    "--features bench" "--features defmt" "--features direct-uniform,panic-message"; do
+    "--features bench" "--features defmt" "--features direct-uniform,panic-message" \
+    "--features recon-dense"; do
     # shellcheck disable=SC2086
     cargo clippy --release -j1 $features -- -D warnings
   done

@@ -25,8 +25,6 @@ mod config {
 use defmt_semihosting as _;
 
 use core::panic::PanicInfo;
-use core::ptr::addr_of_mut;
-use core::sync::atomic::{AtomicBool, Ordering};
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use cortex_m_semihosting::debug;
 use out::Out;
@@ -121,15 +119,16 @@ impl defmt::Format for FwError {
 }
 
 /// `&'static mut` to a zero-initialized `static` buffer (in `.bss`), at most once.
+#[macro_export]
 macro_rules! take_static {
     ($t:ty, $init:expr) => {{
-        static TAKEN: AtomicBool = AtomicBool::new(false);
+        static TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
         static mut BUF: $t = $init;
-        if TAKEN.swap(true, Ordering::SeqCst) {
-            Err(FwError::Taken)
+        if TAKEN.swap(true, core::sync::atomic::Ordering::SeqCst) {
+            Err($crate::FwError::Taken)
         } else {
             // SAFETY: `TAKEN` guarantees this is the only reference ever made to `BUF`.
-            Ok(unsafe { &mut *addr_of_mut!(BUF) })
+            Ok(unsafe { &mut *core::ptr::addr_of_mut!(BUF) })
         }
     }};
 }

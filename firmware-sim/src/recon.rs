@@ -116,6 +116,15 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
     let mut prior = GaussianMixturePrior::<K>::new(WEIGHTS, &MEANS, VARIANCES)?;
     let mut rngs: [Xoshiro128PlusPlus; RB] =
         core::array::from_fn(|b| stream_rng(CHAIN_SEED, b as u64));
+    // The receiver's operator: the seeded one, regenerating A on every apply (no matrix in
+    // RAM), or with `recon-dense` the same matrix materialized once (32 KiB, the same bits:
+    // SeededGaussian's products and sums are DenseOperator's).
+    #[cfg(feature = "recon-dense")]
+    let op = {
+        let matrix = crate::take_static!([f32; RM * RN], [0.0; RM * RN])?;
+        op.materialize(matrix)?;
+        qcs_core::operator::DenseOperator::new(matrix, RM, RN)?
+    };
     let mut sampler = Sampler::new(&op, likelihood, SCHEDULE, store.buffers(), &mut rngs)?;
     sampler.init_uniform();
     let t0 = cost::ticks();
@@ -126,11 +135,16 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
     }
     let t1 = cost::ticks();
     out.line(format_args!(
-        "COST langevin steps={} n={} m={} chains={} ticks={}",
+        "COST langevin steps={} n={} m={} chains={} operator={} ticks={}",
         steps,
         RN,
         RM,
         RB,
+        if cfg!(feature = "recon-dense") {
+            "dense"
+        } else {
+            "seeded"
+        },
         t1 - t0
     ))?;
     let x = sampler.x();
