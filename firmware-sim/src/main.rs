@@ -166,6 +166,13 @@ fn run(out: &mut Out) -> Result<(), FwError> {
         cfg!(feature = "recon"),
         cost::INSTRUCTIONS_PER_TICK,
     ))?;
+    // Failure self-tests for the host test: a failing qcs-core call, and a panic.
+    #[cfg(feature = "selftest-error")]
+    qcs_core::operator::SeededGaussian::new(1, 0, 1, qcs_core::operator::Scaling::Unit)?;
+    #[cfg(feature = "selftest-panic")]
+    if core::hint::black_box(true) {
+        panic!("selftest panic");
+    }
     info!("qcs firmware: sensor jobs");
     #[cfg(feature = "bench")]
     bench::run(out)?;

@@ -44,6 +44,9 @@ pub fn require_qemu() {
 /// target directory) with `features` on top of (or, with `no_default`, instead of) the
 /// default ones, and returns a copy of the ELF at `firmware-sim/target/variants/<name>.elf`.
 pub fn build_firmware(name: &str, features: &[&str], no_default: bool) -> PathBuf {
+    // Builds share one target directory and ELF path: one build-and-copy at a time.
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let dir = firmware_dir();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(&dir).args(["build", "--release", "-j1"]);

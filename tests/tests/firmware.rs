@@ -117,6 +117,46 @@ fn firmware_exits_with_success_after_every_step() {
     assert!(peak > 256 && peak < 64 * 1024, "peak stack {peak}");
 }
 
+/// Builds and runs a failure self-test variant of the firmware.
+fn selftest(feature: &str) -> Option<FirmwareRun> {
+    if skip_qemu() {
+        eprintln!("QCS_SKIP_QEMU=1: skipping the firmware test");
+        return None;
+    }
+    require_qemu();
+    let elf = build_firmware(feature, &[feature], false);
+    Some(run_qemu(&elf, QEMU_TIMEOUT_S, &firmware_dir()))
+}
+
+#[test]
+fn a_failing_core_call_ends_the_run_with_failure() {
+    let Some(run) = selftest("selftest-error") else {
+        return;
+    };
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\nERROR qcs-core: `rows` is empty\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("DONE"));
+}
+
+#[test]
+fn a_panic_is_reported_and_ends_the_run_with_failure() {
+    let Some(run) = selftest("selftest-panic") else {
+        return;
+    };
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("PANIC at src/main.rs:"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(": selftest panic\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("DONE"));
+}
+
 #[test]
 fn firmware_frames_are_byte_identical_to_the_host() {
     let Some((_, lines)) = default_run() else {
