@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Firmware CI steps (called from .ci/run, before `cargo test --workspace`, whose firmware tests
-# need QEMU): installs QEMU and the embedded targets on a fresh machine, lints the firmware,
-# checks the flash/RAM budget, builds the core for RISC-V, and runs the firmware under QEMU
-# against the host (tests/, crate qcs-integration), plain and with defmt. About 2-3 minutes.
+# need QEMU): installs QEMU (Arm and RISC-V) and the embedded targets on a fresh machine, lints
+# the firmware, checks the flash/RAM budget, builds the core for RISC-V, and runs the firmware
+# under QEMU against the host (tests/, crate qcs-integration: Cortex-M4F and RV32IMAC), plain and
+# with defmt. About 2-3 minutes on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -10,11 +11,13 @@ QEMU_RUN=(timeout 120 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nograp
   -monitor none -serial none -semihosting-config enable=on,target=native -kernel)
 
 echo "== firmware: toolchain"
-if ! command -v qemu-system-arm >/dev/null; then
+if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends qemu-system-arm
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    qemu-system-arm qemu-system-misc
 fi
 qemu-system-arm --version | head -1
+qemu-system-riscv32 --version | head -1
 rustup target add thumbv7em-none-eabihf riscv32imac-unknown-none-elf
 rustup component add llvm-tools clippy rustfmt
 
@@ -29,6 +32,7 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
     cargo clippy --release -j1 $features -- -D warnings
   done
 )
+(cd firmware-sim/riscv && cargo fmt --check && cargo clippy --release -j1 -- -D warnings)
 cargo fmt -p qcs-integration --check
 cargo clippy -p qcs-integration --all-targets -- -D warnings
 
@@ -38,7 +42,7 @@ firmware-sim/report.sh --check
 echo "== qcs-core for riscv32imac-unknown-none-elf"
 cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release
 
-echo "== firmware under QEMU against the host (tests/firmware.rs)"
+echo "== firmware under QEMU (Cortex-M4F, RV32IMAC) against the host (tests/firmware.rs)"
 env -u QCS_SKIP_QEMU cargo test -p qcs-integration
 
 echo "== firmware with defmt: runs, exits 0, writes the same data lines to qcs-fw.out"

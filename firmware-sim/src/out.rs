@@ -6,9 +6,9 @@
 //! carries defmt's binary log stream, so data lines go to the host file `qcs-fw.out` instead
 //! (created in QEMU's working directory).
 
+use crate::host;
 use crate::FwError;
 use core::fmt::{self, Write};
-use cortex_m_semihosting::{nr, syscall};
 
 /// Longest formatted line (hex payloads are streamed, not formatted).
 const LINE_CAP: usize = 256;
@@ -29,19 +29,14 @@ impl Out {
     /// Opens the sink (semihosting stdout, or the host file `qcs-fw.out` with `defmt`),
     /// truncating it.
     pub fn open() -> Result<Self, FwError> {
-        let name = SINK.as_bytes();
-        // SAFETY: SYS_OPEN reads `len` bytes of the NUL-terminated name.
-        let fd = unsafe { syscall!(OPEN, name.as_ptr(), nr::open::W_TRUNC, name.len() - 1) };
-        if fd as isize == -1 {
-            return Err(FwError::Host);
-        }
+        // Mode 4 is "w" (write, truncate) in the semihosting `SYS_OPEN` table.
+        let fd = host::open(SINK.as_bytes(), 4).ok_or(FwError::Host)?;
         Ok(Self { fd })
     }
 
     fn raw(&mut self, mut bytes: &[u8]) -> Result<(), FwError> {
         while !bytes.is_empty() {
-            // SAFETY: SYS_WRITE reads `bytes.len()` bytes; it returns how many it did not write.
-            let left = unsafe { syscall!(WRITE, self.fd, bytes.as_ptr(), bytes.len()) };
+            let left = host::write(self.fd, bytes);
             if left > bytes.len() {
                 return Err(FwError::Host);
             }

@@ -30,11 +30,20 @@ pub fn skip_qemu() -> bool {
 
 /// Panics with installation instructions unless `qemu-system-arm` runs.
 pub fn require_qemu() {
-    match Command::new("qemu-system-arm").arg("--version").output() {
+    require("qemu-system-arm", "qemu-system-arm");
+}
+
+/// Panics with installation instructions unless `qemu-system-riscv32` runs.
+pub fn require_qemu_riscv() {
+    require("qemu-system-riscv32", "qemu-system-misc");
+}
+
+fn require(binary: &str, package: &str) {
+    match Command::new(binary).arg("--version").output() {
         Ok(o) if o.status.success() => {}
         _ => panic!(
-            "qemu-system-arm is not installed: the firmware bit-exactness tests need it.\n\
-             Install it with `apt-get install -y --no-install-recommends qemu-system-arm` \
+            "{binary} is not installed: the firmware bit-exactness tests need it.\n\
+             Install it with `apt-get install -y --no-install-recommends {package}` \
              (CI does, in .ci/firmware.sh), or set QCS_SKIP_QEMU=1 to skip these tests."
         ),
     }
@@ -44,12 +53,35 @@ pub fn require_qemu() {
 /// target directory) with `features` on top of (or, with `no_default`, instead of) the
 /// default ones, and returns a copy of the ELF at `firmware-sim/target/variants/<name>.elf`.
 pub fn build_firmware(name: &str, features: &[&str], no_default: bool) -> PathBuf {
-    // Builds share one target directory and ELF path: one build-and-copy at a time.
+    build_crate(
+        &firmware_dir(),
+        "thumbv7em-none-eabihf/release/qcs-firmware-sim",
+        name,
+        features,
+        no_default,
+    )
+}
+
+/// Builds the RISC-V variant (`firmware-sim/riscv/`, target `riscv32imac-unknown-none-elf`)
+/// and returns a copy of its ELF at `firmware-sim/riscv/target/variants/riscv.elf`.
+pub fn build_riscv_firmware() -> PathBuf {
+    build_crate(
+        &firmware_dir().join("riscv"),
+        "riscv32imac-unknown-none-elf/release/qcs-firmware-riscv",
+        "riscv",
+        &[],
+        false,
+    )
+}
+
+/// `cargo build --release` in `dir`, then a copy of `target/<elf>` at
+/// `target/variants/<name>.elf`.
+fn build_crate(dir: &Path, elf: &str, name: &str, features: &[&str], no_default: bool) -> PathBuf {
+    // Builds share target directories and ELF paths: one build-and-copy at a time.
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = firmware_dir();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&dir).args(["build", "--release", "-j1"]);
+    cmd.current_dir(dir).args(["build", "--release", "-j1"]);
     if no_default {
         cmd.arg("--no-default-features");
     }
@@ -72,11 +104,12 @@ pub fn build_firmware(name: &str, features: &[&str], no_default: bool) -> PathBu
     let out = cmd.output().expect("run cargo build for firmware-sim");
     assert!(
         out.status.success(),
-        "building the firmware failed (is the target installed? \
-         `rustup target add thumbv7em-none-eabihf`):\n{}",
+        "building {} failed (is the target installed? `rustup target add \
+         thumbv7em-none-eabihf riscv32imac-unknown-none-elf`):\n{}",
+        dir.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let elf = dir.join("target/thumbv7em-none-eabihf/release/qcs-firmware-sim");
+    let elf = dir.join("target").join(elf);
     let variants = dir.join("target/variants");
     std::fs::create_dir_all(&variants).expect("create target/variants");
     let copy = variants.join(format!("{name}.elf"));
@@ -98,10 +131,8 @@ pub struct FirmwareRun {
 
 /// Runs `elf` on QEMU `mps2-an386` (Cortex-M4F) under `timeout <seconds>`, in `cwd`.
 pub fn run_qemu(elf: &Path, seconds: u32, cwd: &Path) -> FirmwareRun {
-    let out = Command::new("timeout")
-        .current_dir(cwd)
-        .arg(seconds.to_string())
-        .args([
+    run(
+        &[
             "qemu-system-arm",
             "-machine",
             "mps2-an386",
@@ -112,10 +143,40 @@ pub fn run_qemu(elf: &Path, seconds: u32, cwd: &Path) -> FirmwareRun {
             "none",
             "-serial",
             "none",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-        ])
+        ],
+        elf,
+        seconds,
+        cwd,
+    )
+}
+
+/// Runs `elf` on QEMU `virt` (RV32IMAC) under `timeout <seconds>`, in `cwd`.
+pub fn run_qemu_riscv(elf: &Path, seconds: u32, cwd: &Path) -> FirmwareRun {
+    run(
+        &[
+            "qemu-system-riscv32",
+            "-machine",
+            "virt",
+            "-bios",
+            "none",
+            "-nographic",
+            "-monitor",
+            "none",
+            "-serial",
+            "none",
+        ],
+        elf,
+        seconds,
+        cwd,
+    )
+}
+
+fn run(qemu: &[&str], elf: &Path, seconds: u32, cwd: &Path) -> FirmwareRun {
+    let out = Command::new("timeout")
+        .current_dir(cwd)
+        .arg(seconds.to_string())
+        .args(qemu)
+        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
         .arg(elf)
         .output()
         .expect("run timeout qemu-system-arm");

@@ -158,6 +158,37 @@ fn a_panic_is_reported_and_ends_the_run_with_failure() {
 }
 
 #[test]
+fn riscv_frames_equal_the_cortex_m4f_frames() {
+    // The same sensor code (firmware-sim/riscv includes src/sensor.rs) on a core without an
+    // FPU: every f32 operation in software, and still the same bits.
+    let Some((_, arm_lines)) = default_run() else {
+        return;
+    };
+    require_qemu_riscv();
+    let elf = build_riscv_firmware();
+    let run = run_qemu_riscv(&elf, QEMU_TIMEOUT_S, &firmware_dir());
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    let lines = data_lines(&run.stdout);
+    assert_eq!(
+        one(&lines, "QCS-FW").get("target"),
+        "riscv32imac-unknown-none-elf"
+    );
+    assert_eq!(one(&lines, "DONE").usize("frames"), 16);
+    let select = |lines: &[DataLine], kind: &str| -> Vec<DataLine> {
+        lines
+            .iter()
+            .filter(|l| l.kind == kind && l.words.first().is_some_and(|w| w != "R"))
+            .cloned()
+            .collect()
+    };
+    for kind in ["JOB", "CODES"] {
+        let (rv, arm) = (select(&lines, kind), select(arm_lines, kind));
+        assert_eq!(rv.len(), 16, "{kind} lines");
+        assert_eq!(rv, arm, "{kind} lines: RISC-V != Cortex-M4F");
+    }
+}
+
+#[test]
 fn firmware_frames_are_byte_identical_to_the_host() {
     let Some((_, lines)) = default_run() else {
         return;
