@@ -64,6 +64,81 @@ pub enum Error {
     },
     /// The sampler was stepped after it had finished its schedule.
     Finished,
+    /// A measurement frame is shorter than its layout requires (see `docs/FRAME_FORMAT.md`).
+    Truncated {
+        /// The number of bytes the frame needs: the 12-byte prefix, or the length the
+        /// prefix states.
+        needed: usize,
+        /// The number of bytes given.
+        available: usize,
+    },
+    /// A measurement frame does not start with the magic bytes `QCSF`.
+    BadMagic {
+        /// The first four bytes found.
+        found: [u8; 4],
+    },
+    /// The CRC-32 stored at the end of a measurement frame does not match its contents.
+    BadCrc {
+        /// The CRC-32 (ISO-HDLC, as zlib computes it) of the bytes before the checksum.
+        expected: u32,
+        /// The checksum the frame stores.
+        found: u32,
+    },
+    /// A measurement frame has a format version this decoder does not read.
+    UnsupportedVersion {
+        /// The version in the frame.
+        found: u16,
+        /// The version this decoder reads.
+        supported: u16,
+    },
+    /// A measurement frame sets flag bits that its version does not define.
+    UnknownFlags {
+        /// The flags field.
+        flags: u16,
+    },
+    /// An enumerated field of a measurement frame holds a code its version does not define.
+    UnknownKind {
+        /// The field (`"operator"`, `"scaling"` or `"quantizer"`).
+        field: Field,
+        /// The code found.
+        code: u8,
+    },
+    /// An image shape whose `height · width · channels` is not `N` (or that is only partly
+    /// zero: a signal that is not an image has all three zero).
+    InconsistentShape {
+        /// The signal dimension `N`.
+        n: u32,
+        /// The image height.
+        height: u32,
+        /// The image width.
+        width: u32,
+        /// The number of channels.
+        channels: u32,
+    },
+    /// A length stated in a frame disagrees with the length its other fields imply.
+    InconsistentLength {
+        /// The field stating the length (for example `"frame_len"`).
+        field: Field,
+        /// The length the other fields imply.
+        expected: usize,
+        /// The length stated.
+        found: usize,
+    },
+    /// Bytes follow the end of a measurement frame in the buffer given to the decoder.
+    TrailingBytes {
+        /// The length the frame states.
+        frame_len: usize,
+        /// The length of the buffer.
+        available: usize,
+    },
+    /// The operation needs another kind of quantizer or operator than the one given (for
+    /// example codes for an unquantized frame, or building a dense operator from a frame).
+    KindMismatch {
+        /// The field (`"quantizer"` or `"operator"`).
+        field: Field,
+        /// What the operation needs, in words.
+        expected: &'static str,
+    },
 }
 
 impl Error {
@@ -137,6 +212,60 @@ impl fmt::Display for Error {
                 )
             }
             Error::Finished => write!(f, "the sampler has already finished its schedule"),
+            Error::Truncated { needed, available } => {
+                write!(f, "frame truncated: {available} bytes, needs {needed}")
+            }
+            Error::BadMagic { found } => {
+                write!(
+                    f,
+                    "not a frame: magic bytes {found:02x?}, expected \"QCSF\""
+                )
+            }
+            Error::BadCrc { expected, found } => write!(
+                f,
+                "frame CRC-32 mismatch: contents give {expected:#010x}, frame stores {found:#010x}"
+            ),
+            Error::UnsupportedVersion { found, supported } => {
+                write!(
+                    f,
+                    "frame version {found} is not supported (this reader reads {supported})"
+                )
+            }
+            Error::UnknownFlags { flags } => {
+                write!(f, "frame sets undefined flags {flags:#06x}")
+            }
+            Error::UnknownKind { field, code } => {
+                write!(f, "frame field `{field}` holds the undefined code {code}")
+            }
+            Error::InconsistentShape {
+                n,
+                height,
+                width,
+                channels,
+            } => write!(
+                f,
+                "image shape {height}x{width}x{channels} does not match n = {n} \
+                 (all three are 0 when the signal is not an image)"
+            ),
+            Error::InconsistentLength {
+                field,
+                expected,
+                found,
+            } => write!(
+                f,
+                "`{field}` states {found} bytes, but the other fields imply {expected}"
+            ),
+            Error::TrailingBytes {
+                frame_len,
+                available,
+            } => write!(
+                f,
+                "{} trailing bytes after a frame of {frame_len} bytes",
+                available.saturating_sub(frame_len)
+            ),
+            Error::KindMismatch { field, expected } => {
+                write!(f, "`{field}` is of the wrong kind: expected {expected}")
+            }
         }
     }
 }
@@ -194,6 +323,56 @@ impl defmt::Format for Error {
                 defmt::write!(f, "code {=u32} out of range ({=u32} levels)", code, levels)
             }
             Error::Finished => defmt::write!(f, "sampler finished"),
+            Error::Truncated { needed, available } => {
+                defmt::write!(f, "frame truncated: {=usize}/{=usize}", available, needed)
+            }
+            Error::BadMagic { found } => defmt::write!(f, "bad magic {=[u8]:x}", found[..]),
+            Error::BadCrc { expected, found } => {
+                defmt::write!(f, "bad CRC {=u32:x} != {=u32:x}", found, expected)
+            }
+            Error::UnsupportedVersion { found, supported } => {
+                defmt::write!(f, "version {=u16} (reads {=u16})", found, supported)
+            }
+            Error::UnknownFlags { flags } => defmt::write!(f, "unknown flags {=u16:x}", flags),
+            Error::UnknownKind { field, code } => {
+                defmt::write!(f, "`{=str}` unknown code {=u8}", field, code)
+            }
+            Error::InconsistentShape {
+                n,
+                height,
+                width,
+                channels,
+            } => defmt::write!(
+                f,
+                "shape {=u32}x{=u32}x{=u32} != n {=u32}",
+                height,
+                width,
+                channels,
+                n
+            ),
+            Error::InconsistentLength {
+                field,
+                expected,
+                found,
+            } => defmt::write!(
+                f,
+                "`{=str}` = {=usize}, expected {=usize}",
+                field,
+                found,
+                expected
+            ),
+            Error::TrailingBytes {
+                frame_len,
+                available,
+            } => defmt::write!(
+                f,
+                "trailing bytes: {=usize} > {=usize}",
+                available,
+                frame_len
+            ),
+            Error::KindMismatch { field, expected } => {
+                defmt::write!(f, "`{=str}` wrong kind: expected {=str}", field, expected)
+            }
         }
     }
 }

@@ -15,6 +15,7 @@
 //! | [`quantizer`] | uniform and threshold quantizers, bit packing | eq. 2–5 |
 //! | [`operator`] | sensing operators `A` (dense, seeded Gaussian, structured) | eq. 1–2 |
 //! | [`sensor`] | `y = Q(Ax + n)`, the one function sensor and host share | eq. 1–2 |
+//! | [`frame`] | the versioned binary measurement frame (`docs/FRAME_FORMAT.md`) | eq. 1–5 |
 //! | [`likelihood`] | `G` and `Aᵀ G` for one-bit, multi-bit, linear | eq. 14–20, 29 |
 //! | [`prior`] | analytic priors with exact noise-perturbed scores | eq. 7 |
 //! | [`langevin`] | geometric schedule and the annealed Langevin stepper | Algorithm 1 |
@@ -28,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod frame;
 pub mod gauss;
 pub mod langevin;
 pub mod likelihood;
