@@ -55,8 +55,8 @@ echo "== firmware with defmt: runs, exits 0, writes the same data lines to qcs-f
   (cd "$tmp" && "${QEMU_RUN[@]}" "$OLDPWD/$elf" >defmt.bin)
   if command -v defmt-print >/dev/null; then defmt-print -e "$elf" <"$tmp/defmt.bin" | tail -3; fi
   "${QEMU_RUN[@]}" target/variants/default.elf >"$tmp/plain.txt"
-  grep -E '^(JOB|CODES|RECON|XHAT|MEAN|PSNR) ' "$tmp/plain.txt" >"$tmp/plain.data"
-  grep -E '^(JOB|CODES|RECON|XHAT|MEAN|PSNR) ' "$tmp/qcs-fw.out" >"$tmp/defmt.data"
+  grep -E '^(JOB|FRAME|RECON|XHAT|MEAN|PSNR) ' "$tmp/plain.txt" >"$tmp/plain.data"
+  grep -E '^(JOB|FRAME|RECON|XHAT|MEAN|PSNR) ' "$tmp/qcs-fw.out" >"$tmp/defmt.data"
   test -s "$tmp/plain.data"
   diff "$tmp/plain.data" "$tmp/defmt.data"
   grep -q '^DONE ok' "$tmp/qcs-fw.out"

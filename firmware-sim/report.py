@@ -216,7 +216,7 @@ def main():
                          if l.startswith("BENCH calibrate")) +
                f". Two runs of the same binary gave identical counts: **{'yes' if deterministic else 'NO'}**. "
                "Release profile, opt-level \"s\", LTO. A frame is `sensor::measure` (y = Q(Ax + n): "
-               "operator, noise, quantizer) plus `pack_codes`.\n")
+               "operator, noise, quantizer) plus `frame::encode_codes` (header, packing, CRC-32).\n")
     out.append("| operator | N | M | bits | instructions / frame | instructions / measurement row |")
     out.append("|---|---:|---:|---:|---:|---:|")
     rows = {}

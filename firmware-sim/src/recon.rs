@@ -5,12 +5,13 @@
 
 use crate::out::Out;
 use crate::{cost, FwError};
+use qcs_core::frame::{self, SignalShape};
 use qcs_core::langevin::{Sampler, Schedule, Storage};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::metrics::psnr;
 use qcs_core::operator::{Scaling, SeededGaussian};
 use qcs_core::prior::GaussianMixturePrior;
-use qcs_core::quantizer::{pack_codes, packed_len, UniformQuantizer};
+use qcs_core::quantizer::UniformQuantizer;
 use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
 use qcs_core::sensor::signs_from_codes;
 
@@ -30,6 +31,10 @@ pub const NOISE_SEED: u64 = 77;
 pub const CHAIN_SEED: u64 = 99;
 /// Measurement noise `σ`.
 pub const SIGMA: f32 = 0.05;
+/// Counter of the reconstruction's frame.
+pub const COUNTER: u32 = 1000;
+/// Length of the reconstruction's frame (one-bit codes).
+const FRAME_LEN: usize = frame::HEADER_LEN + RM.div_ceil(8) + frame::CRC_LEN;
 /// The annealing schedule (Algorithm 1).
 pub const SCHEDULE: Schedule = Schedule {
     beta_max: 1.0,
@@ -91,38 +96,48 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
         &mut codes,
         &mut [],
     )?;
-    let mut packed = [0u8; RM.div_ceil(8)];
-    let len = pack_codes(&codes, 1, &mut packed)?;
-    debug_assert_eq!(len, packed_len(RM, 1)?);
+    let mut bytes = [0u8; FRAME_LEN];
+    let shape = SignalShape::image(8, 8, 1)?;
+    let len = crate::sensor::encode_frame(&op, shape, &q, SIGMA, COUNTER, &codes, &mut bytes)?;
     out.line(format_args!(
-        "RECON n={} m={} chains={} op_seed={:016x} noise_seed={:016x} chain_seed={:016x} sigma={:08x} beta_max={:08x} beta_min={:08x} levels={} steps={} epsilon={:08x}",
+        "RECON n={} m={} chains={} noise_seed={:016x} chain_seed={:016x} beta_max={:08x} beta_min={:08x} levels={} steps={} epsilon={:08x}",
         RN,
         RM,
         RB,
-        OP_SEED,
         NOISE_SEED,
         CHAIN_SEED,
-        SIGMA.to_bits(),
         SCHEDULE.beta_max.to_bits(),
         SCHEDULE.beta_min.to_bits(),
         SCHEDULE.levels,
         SCHEDULE.steps_per_level,
         SCHEDULE.epsilon.to_bits(),
     ))?;
-    out.hex_line(format_args!("CODES R"), &packed[..len])?;
+    out.hex_line(format_args!("FRAME R"), &bytes[..len])?;
 
-    signs_from_codes(&codes, &mut signs)?;
-    let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, SIGMA)?;
+    // The receiver, on the device: everything from the decoded frame, as on the host.
+    let received = frame::decode(&bytes[..len])?;
+    let header = received.header();
+    if (header.n(), header.m()) != (RN, RM) {
+        return Err(FwError::Capacity("reconstruction frame shape"));
+    }
+    let mut received_codes = [0u16; RM];
+    received.unpack_codes(&mut received_codes)?;
+    signs_from_codes(&received_codes, &mut signs)?;
+    let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, header.sigma)?;
     let mut prior = GaussianMixturePrior::<K>::new(WEIGHTS, &MEANS, VARIANCES)?;
     let mut rngs: [Xoshiro128PlusPlus; RB] =
         core::array::from_fn(|b| stream_rng(CHAIN_SEED, b as u64));
-    // The receiver's operator: the seeded one, regenerating A on every apply (no matrix in
-    // RAM), or with `recon-dense` the same matrix materialized once (32 KiB, the same bits:
+    let op = received.operator()?;
+    // The receiver's operator: the frame's (seeded), regenerating A on every apply (no matrix
+    // in RAM), or with `recon-dense` the same matrix materialized once (32 KiB, the same bits:
     // SeededGaussian's products and sums are DenseOperator's).
     #[cfg(feature = "recon-dense")]
     let op = {
         let matrix = crate::take_static!([f32; RM * RN], [0.0; RM * RN])?;
-        op.materialize(matrix)?;
+        match op {
+            frame::FrameOperator::SeededGaussian(g) => g.materialize(matrix)?,
+            frame::FrameOperator::Structured(s) => s.materialize(matrix, &mut [0.0; RN])?,
+        }
         qcs_core::operator::DenseOperator::new(matrix, RM, RN)?
     };
     let mut sampler = Sampler::new(&op, likelihood, SCHEDULE, store.buffers(), &mut rngs)?;

@@ -6,16 +6,21 @@
 //! uniform with `Δ = DELTA_3BIT`): `A` of seed `OP_SEED_BASE + index` with `A_ij ~ N(0, 1/M)`
 //! ([`Scaling::PerMeasurement`]), noise `σ = SIGMA` from `stream_rng(NOISE_SEED, index)`.
 //! The signal is digit `d` as `u8 / 255`, tiled to length `N` when `N ≠ 784`.
+//!
+//! Each result is encoded as a measurement frame ([`qcs_core::frame`], `docs/FRAME_FORMAT.md`:
+//! header with shape, `M`, quantizer, `σ`, operator kind/seed/scaling and the job index as
+//! counter, the packed codes, CRC-32), queued, and written out as a `FRAME` line.
 
 use crate::config::{DIGITS, M, N};
 use crate::out::Out;
 use crate::{cost, FwError};
+use qcs_core::frame::{self, DescribedOperator, FrameHeader, QuantizerSpec, SignalShape};
 #[cfg(feature = "structured")]
 use qcs_core::operator::Structured;
 use qcs_core::operator::{Scaling, SeededGaussian};
 #[cfg(not(feature = "direct-uniform"))]
 use qcs_core::quantizer::ThresholdQuantizer;
-use qcs_core::quantizer::{pack_codes, Quantizer, UniformQuantizer};
+use qcs_core::quantizer::{Quantizer, UniformQuantizer};
 use qcs_core::rng::stream_rng;
 use qcs_core::sensor;
 
@@ -31,8 +36,8 @@ pub const SIGMA: f32 = 0.05;
 pub const DELTA_3BIT: f32 = 0.75;
 /// Bits of the quantizers, in job order.
 pub const BITS: [u8; 2] = [1, 3];
-/// Capacity of one frame: the packed codes at 3 bits plus room for a header.
-pub const FRAME_CAP: usize = (3 * M).div_ceil(8) + 64;
+/// Capacity of one frame: header, the packed codes at 3 bits, CRC.
+pub const FRAME_CAP: usize = frame::HEADER_LEN + (3 * M).div_ceil(8) + frame::CRC_LEN;
 /// Frames queued before they are written out.
 pub const QUEUE: usize = 4;
 
@@ -199,8 +204,36 @@ impl SensorBuffers {
     }
 }
 
-/// A measurement frame: job index and packed bytes.
+/// A measurement frame: job index and the encoded frame.
 pub type Frame = (usize, heapless::Vec<u8, FRAME_CAP>);
+
+/// The shape of the sensor's signal: a 28×28 image at `N = 784`, else a plain vector.
+pub fn signal_shape() -> Result<SignalShape, FwError> {
+    Ok(if N == 784 {
+        SignalShape::image(28, 28, 1)?
+    } else {
+        SignalShape::vector(N as u32)
+    })
+}
+
+/// Encodes the frame of `codes`, measured with `op` and the uniform quantizer `q` at noise
+/// level `sigma`, into `out`; returns its length.
+pub fn encode_frame<O: DescribedOperator>(
+    op: &O,
+    shape: SignalShape,
+    q: &UniformQuantizer,
+    sigma: f32,
+    counter: u32,
+    codes: &[u16],
+    out: &mut [u8],
+) -> Result<usize, FwError> {
+    let spec = QuantizerSpec::Uniform {
+        bits: q.bits(),
+        delta: q.delta(),
+    };
+    let header = FrameHeader::for_measurement(shape, op, spec, sigma, counter)?;
+    Ok(frame::encode_codes(&header, codes, out)?)
+}
 
 /// Writes digit `digit` as `u8 / 255`, tiled to `x.len()`.
 pub fn load_signal(digit: usize, x: &mut [f32]) {
@@ -210,28 +243,30 @@ pub fn load_signal(digit: usize, x: &mut [f32]) {
     }
 }
 
-/// Measures one job into a frame (packed codes).
+/// Measures one job into a frame.
 pub fn measure(job: &Job, buf: &mut SensorBuffers) -> Result<Frame, FwError> {
     let q = job.quantizer()?;
     let mut noise = stream_rng(NOISE_SEED, job.index as u64);
-    match job.op {
+    let mut frame = heapless::Vec::new();
+    frame
+        .resize(FRAME_CAP, 0)
+        .map_err(|_| FwError::Capacity("frame"))?;
+    let (shape, counter) = (signal_shape()?, job.index as u32);
+    let len = match job.op {
         OpKind::Seeded => {
             let op = SeededGaussian::new(job.seed(), M, N, Scaling::PerMeasurement)?;
             let (x, y, codes) = (&buf.x, &mut buf.y, &mut buf.codes);
             measure_with(&op, x, SIGMA, &mut noise, &q, y, codes, &mut [])?;
+            encode_frame(&op, shape, &q, SIGMA, counter, codes, &mut frame)?
         }
         #[cfg(feature = "structured")]
         OpKind::Structured => {
             let op = Structured::new(job.seed(), M, N, Scaling::PerMeasurement)?;
             let (x, y, codes) = (&buf.x, &mut buf.y, &mut buf.codes);
             measure_with(&op, x, SIGMA, &mut noise, &q, y, codes, &mut buf.scratch)?;
+            encode_frame(&op, shape, &q, SIGMA, counter, codes, &mut frame)?
         }
-    }
-    let mut frame = heapless::Vec::new();
-    frame
-        .resize(FRAME_CAP, 0)
-        .map_err(|_| FwError::Capacity("frame"))?;
-    let len = pack_codes(&buf.codes, q.bits(), &mut frame)?;
+    };
     frame.truncate(len);
     Ok((job.index, frame))
 }
@@ -282,7 +317,7 @@ pub fn run(out: &mut Out, buf: &mut SensorBuffers) -> Result<usize, FwError> {
 /// Writes out and empties the frame queue.
 fn flush(out: &mut Out, queue: &mut heapless::Deque<Frame, QUEUE>) -> Result<(), FwError> {
     while let Some((index, frame)) = queue.pop_front() {
-        out.hex_line(format_args!("CODES {index}"), &frame)?;
+        out.hex_line(format_args!("FRAME {index}"), &frame)?;
     }
     Ok(())
 }

@@ -190,7 +190,7 @@ fn run(qemu: &[&str], elf: &Path, seconds: u32, cwd: &Path) -> FirmwareRun {
 /// One data line of the firmware: `KIND [id] key=value … [hex]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataLine {
-    /// The first word (`JOB`, `FRAME`, `CODES`, `COST`, `RECON`, `XHAT`, …).
+    /// The first word (`JOB`, `FRAME`, `COST`, `RECON`, `XHAT`, …).
     pub kind: String,
     /// The words that are neither `key=value` nor the last word of a payload line.
     pub words: Vec<String>,
@@ -224,9 +224,8 @@ impl DataLine {
 
 /// The data lines of an output (log lines `# …` and anything else are skipped).
 pub fn data_lines(stdout: &str) -> Vec<DataLine> {
-    const KINDS: [&str; 12] = [
-        "QCS-FW", "JOB", "FRAME", "CODES", "COST", "RECON", "XHAT", "MEAN", "PSNR", "STACK",
-        "DONE", "BENCH",
+    const KINDS: [&str; 11] = [
+        "QCS-FW", "JOB", "FRAME", "COST", "RECON", "XHAT", "MEAN", "PSNR", "STACK", "DONE", "BENCH",
     ];
     stdout
         .lines()

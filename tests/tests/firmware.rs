@@ -4,12 +4,13 @@
 //!
 //! Needs `qemu-system-arm` (fails with instructions without it) unless `QCS_SKIP_QEMU=1`.
 
+use qcs_core::frame::{self, FrameHeader, OperatorKind, QuantizerSpec, SignalShape};
 use qcs_core::langevin::{Buffers, Sampler, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::metrics::psnr;
 use qcs_core::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
 use qcs_core::prior::GaussianMixturePrior;
-use qcs_core::quantizer::{pack_codes, packed_len, unpack_codes, Quantizer, UniformQuantizer};
+use qcs_core::quantizer::{Quantizer, UniformQuantizer};
 use qcs_core::rng::stream_rng;
 use qcs_core::sensor;
 use qcs_integration::*;
@@ -48,16 +49,43 @@ fn recon_data() -> Vec<f32> {
         .collect()
 }
 
-/// `CODES <id> <hex>` payloads by id.
-fn codes_by_id(lines: &[DataLine]) -> BTreeMap<String, Vec<u8>> {
+/// `FRAME <id> <hex>` frames by id.
+fn frames_by_id(lines: &[DataLine]) -> BTreeMap<String, Vec<u8>> {
     lines
         .iter()
-        .filter(|l| l.kind == "CODES")
+        .filter(|l| l.kind == "FRAME")
         .map(|l| {
-            assert_eq!(l.words.len(), 2, "CODES id hex: {l:?}");
+            assert_eq!(l.words.len(), 2, "FRAME id hex: {l:?}");
             (l.words[0].clone(), from_hex(&l.words[1]))
         })
         .collect()
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320, init and final xor 0xFFFFFFFF),
+/// bit by bit: an implementation independent of the frame module's.
+fn crc32_bitwise(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Checks the frame's trailing CRC-32 with [`crc32_bitwise`].
+fn assert_crc(bytes: &[u8], what: &str) {
+    let (body, tail) = bytes.split_at(bytes.len() - 4);
+    assert_eq!(
+        u32::from_le_bytes(tail.try_into().unwrap()),
+        crc32_bitwise(body),
+        "{what}: CRC-32"
+    );
 }
 
 fn one<'a>(lines: &'a [DataLine], kind: &str) -> &'a DataLine {
@@ -181,7 +209,7 @@ fn riscv_frames_equal_the_cortex_m4f_frames() {
             .cloned()
             .collect()
     };
-    for kind in ["JOB", "CODES"] {
+    for kind in ["JOB", "FRAME"] {
         let (rv, arm) = (select(&lines, kind), select(arm_lines, kind));
         assert_eq!(rv.len(), 16, "{kind} lines");
         assert_eq!(rv, arm, "{kind} lines: RISC-V != Cortex-M4F");
@@ -194,10 +222,15 @@ fn firmware_frames_are_byte_identical_to_the_host() {
         return;
     };
     let digits = digits();
-    let codes = codes_by_id(lines);
+    let frames = frames_by_id(lines);
     let jobs: Vec<&DataLine> = lines.iter().filter(|l| l.kind == "JOB").collect();
     // The job table: 4 digits × {seeded, structured} × {1, 3} bits, in that order.
     assert_eq!(jobs.len(), 16);
+    assert_eq!(
+        frames.len(),
+        17,
+        "16 sensor frames and the reconstruction's"
+    );
     let mut seeds = std::collections::BTreeSet::new();
     for (i, job) in jobs.iter().enumerate() {
         assert_eq!(job.words, [i.to_string()]);
@@ -220,12 +253,19 @@ fn firmware_frames_are_byte_identical_to_the_host() {
             UniformQuantizer::new(bits, job.f32_bits("delta")).unwrap()
         };
         assert_eq!(q.delta().to_bits(), job.f32_bits("delta").to_bits());
-        let mut noise = stream_rng(job.hex_u64("noise_seed"), i as u64);
+        let noise_seed = job.hex_u64("noise_seed");
         let (mut y, mut host_codes) = (vec![0.0f32; m], vec![0u16; m]);
         let seed = job.hex_u64("seed");
-        match job.get("op") {
+        let shape = SignalShape::image(28, 28, 1).unwrap();
+        let spec = QuantizerSpec::Uniform {
+            bits: q.bits(),
+            delta: q.delta(),
+        };
+        let mut host_frame = vec![0u8; 1024];
+        let len = match job.get("op") {
             "seeded" => {
                 let op = SeededGaussian::new(seed, m, n, Scaling::PerMeasurement).unwrap();
+                let mut noise = stream_rng(noise_seed, i as u64);
                 sensor::measure(
                     &op,
                     &x,
@@ -237,10 +277,14 @@ fn firmware_frames_are_byte_identical_to_the_host() {
                     &mut [],
                 )
                 .unwrap();
+                let header =
+                    FrameHeader::for_measurement(shape, &op, spec, sigma, i as u32).unwrap();
+                frame::encode_codes(&header, &host_codes, &mut host_frame).unwrap()
             }
             "structured" => {
                 let op = Structured::new(seed, m, n, Scaling::PerMeasurement).unwrap();
                 let mut scratch = vec![0.0f32; op.scratch_len()];
+                let mut noise = stream_rng(noise_seed, i as u64);
                 sensor::measure(
                     &op,
                     &x,
@@ -252,26 +296,55 @@ fn firmware_frames_are_byte_identical_to_the_host() {
                     &mut scratch,
                 )
                 .unwrap();
+                let header =
+                    FrameHeader::for_measurement(shape, &op, spec, sigma, i as u32).unwrap();
+                frame::encode_codes(&header, &host_codes, &mut host_frame).unwrap()
             }
             other => panic!("unknown operator {other}"),
-        }
-        let mut host_frame = vec![0u8; packed_len(m, bits).unwrap()];
-        pack_codes(&host_codes, bits, &mut host_frame).unwrap();
-        let device_frame = codes.get(&i.to_string()).expect("a frame per job");
+        };
+        host_frame.truncate(len);
+        let device_frame = frames.get(&i.to_string()).expect("a frame per job");
         assert_eq!(
             device_frame, &host_frame,
             "job {i}: device frame != host frame"
         );
-        // Decoding the device's frame gives the host's codes, which are Q(y) for the host's y.
-        let mut decoded = vec![0u16; m];
-        unpack_codes(device_frame, bits, &mut decoded).unwrap();
-        assert_eq!(decoded, host_codes);
-        for (&c, &v) in decoded.iter().zip(&y) {
-            let (lo, hi) = q.interval(c).unwrap();
+        assert_crc(device_frame, &format!("job {i}"));
+
+        // Decoding the device's frame: the header states the job's settings, the payload the
+        // host's codes, which are Q(y) for the host's y.
+        let decoded = frame::decode(device_frame).unwrap();
+        let h = decoded.header();
+        assert_eq!((h.n(), h.m(), h.counter), (n, m, i as u32));
+        assert_eq!(
+            (h.signal.height, h.signal.width, h.signal.channels),
+            (28, 28, 1)
+        );
+        assert_eq!(h.sigma.to_bits(), sigma.to_bits());
+        assert_eq!(h.operator.seed, seed);
+        assert_eq!(h.operator.scaling, Scaling::PerMeasurement);
+        let kind = [OperatorKind::SeededGaussian, OperatorKind::Structured][(i / 2) % 2];
+        assert_eq!(h.operator.kind, kind);
+        let mut decoded_codes = vec![0u16; m];
+        decoded.unpack_codes(&mut decoded_codes).unwrap();
+        assert_eq!(decoded_codes, host_codes);
+        let fq = decoded.quantizer(&mut []).unwrap();
+        assert_eq!(fq.bits(), bits);
+        for (&c, &v) in decoded_codes.iter().zip(&y) {
+            let (lo, hi) = fq.interval(c).unwrap();
             assert!(lo <= v && v < hi, "job {i}: y = {v} outside bin {c}");
         }
+        // The operator the frame describes is the one that measured: y again from it.
+        let fop = decoded.operator().unwrap();
+        let mut z = vec![0.0f32; m];
+        let mut scratch = vec![0.0f32; fop.scratch_len()];
+        let mut noise = stream_rng(noise_seed, i as u64);
+        sensor::measure_linear(&fop, &x, h.sigma, &mut noise, &mut z, &mut scratch).unwrap();
+        assert!(
+            z.iter().zip(&y).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "job {i}: frame operator"
+        );
         // Not a constant frame: both codes occur (one-bit) / several levels (3-bit).
-        let distinct: std::collections::BTreeSet<_> = decoded.iter().collect();
+        let distinct: std::collections::BTreeSet<_> = decoded_codes.iter().collect();
         assert!(distinct.len() >= 2, "job {i}: degenerate codes");
     }
 }
@@ -291,10 +364,22 @@ fn on_device_reconstruction_is_bit_identical_to_the_host() {
     let means = &data[n..n + K * n];
     let variances: [f32; K] = data[n + K * n..n + K * n + K].try_into().unwrap();
     let weights: [f32; K] = data[n + K * n + K..].try_into().unwrap();
-    let sigma = p.f32_bits("sigma");
 
-    // The sensor side of the small problem on the host gives the device's frame.
-    let op = SeededGaussian::new(p.hex_u64("op_seed"), m, n, Scaling::PerMeasurement).unwrap();
+    // The device's frame of the small problem, decoded.
+    let device_frame = &frames_by_id(lines)["R"];
+    assert_crc(device_frame, "reconstruction frame");
+    let received = frame::decode(device_frame).unwrap();
+    let h = received.header();
+    assert_eq!((h.n(), h.m()), (n, m));
+    assert_eq!(
+        (h.signal.height, h.signal.width, h.signal.channels),
+        (8, 8, 1)
+    );
+    assert_eq!(h.operator.kind, OperatorKind::SeededGaussian);
+    let sigma = h.sigma;
+    let op = received.operator().unwrap();
+
+    // The sensor side on the host, with the frame's operator and settings, gives that frame.
     let q = UniformQuantizer::sign();
     let (mut y, mut host_codes) = (vec![0.0f32; m], vec![0u16; m]);
     let mut noise = stream_rng(p.hex_u64("noise_seed"), 0);
@@ -309,14 +394,18 @@ fn on_device_reconstruction_is_bit_identical_to_the_host() {
         &mut [],
     )
     .unwrap();
-    let mut host_frame = vec![0u8; packed_len(m, 1).unwrap()];
-    pack_codes(&host_codes, 1, &mut host_frame).unwrap();
-    let device_frame = &codes_by_id(lines)["R"];
+    let spec = QuantizerSpec::Uniform {
+        bits: q.bits(),
+        delta: q.delta(),
+    };
+    let header = FrameHeader::for_measurement(h.signal, &op, spec, sigma, h.counter).unwrap();
+    let mut host_frame = vec![0u8; frame::encoded_len(&header).unwrap()];
+    frame::encode_codes(&header, &host_codes, &mut host_frame).unwrap();
     assert_eq!(device_frame, &host_frame, "reconstruction frame");
 
     // The receiver on the host, from the decoded device frame.
     let mut codes = vec![0u16; m];
-    unpack_codes(device_frame, 1, &mut codes).unwrap();
+    received.unpack_codes(&mut codes).unwrap();
     let mut signs = vec![0.0f32; m];
     sensor::signs_from_codes(&codes, &mut signs).unwrap();
     let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, sigma).unwrap();
