@@ -190,16 +190,29 @@ def main():
     out.append("| N | M | seeded: .bss | seeded: stack | seeded: RAM | +structured: .bss | "
                "+structured: stack | +structured: RAM |")
     out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    points = []
     for n, m in [(784, 100), (784, 200), (784, 400), (1024, 256), (4096, 1024)]:
         a = footprint(build(f"ram-seeded-{n}-{m}", default=False, n=n, m=m, digits=1), tool)
         b = footprint(build(f"ram-structured-{n}-{m}", ["structured"], default=False, n=n, m=m,
                             digits=1), tool)
+        points.append((n, m, a["ram"], b["ram"]))
         out.append(f"| {n} | {m} | {a['bss']} | {a['stack']} | {a['ram']} | {b['bss']} | "
                    f"{b['stack']} | {b['ram']} |")
     out.append("")
+    fits = []
+    for col in (2, 3):
+        # Least-squares RAM ≈ c + a·N + b·M over the five builds.
+        import numpy as np
+        A = np.array([[1.0, p[0], p[1]] for p in points])
+        c, a, b = np.linalg.lstsq(A, np.array([float(p[col]) for p in points]), rcond=None)[0]
+        fits.append((c, a, b))
     out.append("`.bss` holds `x` (4N bytes), `y` (4M), the codes (2M) and, with the structured "
-               "operator, its scratch (4N); the queue of four frames (`heapless::Deque`, "
-               "each `3M/8 + 64` bytes) lives on the stack, so the stack grows with M too.\n")
+               "operator, its scratch (4N); the queue of four frames (`heapless::Deque`, each "
+               "`56 + 3M/8 + 4` bytes) and the frame being built live on the stack, so the stack "
+               "grows with M too. Least-squares fit over the five sizes: seeded RAM ≈ "
+               f"{fits[0][0]:,.0f} + {fits[0][1]:.2f}·N + {fits[0][2]:.2f}·M bytes; with the "
+               f"structured operator ≈ {fits[1][0]:,.0f} + {fits[1][1]:.2f}·N + "
+               f"{fits[1][2]:.2f}·M bytes.\n")
 
     bench_elf = build("bench", ["bench"])
     first = run(bench_elf)
