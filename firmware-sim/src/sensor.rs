@@ -105,7 +105,7 @@ const MAX_LEVELS: usize = 8;
 /// test checks the frames against `UniformQuantizer` itself).
 ///
 /// Why: `UniformQuantizer::encode` calls `f32::clamp`, whose assertion formats two `f32` in
-/// its panic message; that links `core::fmt`'s float formatting, about 14.7 KiB of flash,
+/// its panic message; that links `core::fmt`'s float formatting, about 13.7 KiB of flash,
 /// and breaks the 24 KiB budget. `ThresholdQuantizer::encode` is a panic-free binary search.
 /// Build with the `direct-uniform` feature to measure the direct path.
 #[cfg(not(feature = "direct-uniform"))]
