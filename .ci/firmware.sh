@@ -26,8 +26,8 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
   cd firmware-sim
   cargo fmt --check
   for features in "" "--no-default-features" "--no-default-features --features structured" \
-    "--features bench" "--features defmt" "--features direct-uniform,panic-message" \
-    "--features recon-dense" "--features selftest-error,selftest-panic"; do
+    "--features defmt" \
+    "--features bench,recon-dense,direct-uniform,panic-message,selftest-error,selftest-panic"; do
     # shellcheck disable=SC2086
     cargo clippy --release -j1 $features -- -D warnings
   done
