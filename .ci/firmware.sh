@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Firmware CI steps (called from .ci/run, before `cargo test --workspace`, whose firmware tests
+# need QEMU): installs QEMU (Arm and RISC-V) and the embedded targets on a fresh machine, lints
+# the firmware, checks the flash/RAM budget, builds the core for RISC-V, and runs the firmware
+# under QEMU against the host (tests/, crate qcs-integration: Cortex-M4F and RV32IMAC), plain and
+# with defmt. About 2-3 minutes on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+QEMU_RUN=(timeout 120 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic
+  -monitor none -serial none -semihosting-config enable=on,target=native -kernel)
+
+echo "== firmware: toolchain"
+if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    qemu-system-arm qemu-system-misc
+fi
+qemu-system-arm --version | head -1
+qemu-system-riscv32 --version | head -1
+rustup target add thumbv7em-none-eabihf riscv32imac-unknown-none-elf
+rustup component add llvm-tools clippy rustfmt
+
+echo "== firmware: format and lints (every feature combination that CI builds)"
+(
+  cd firmware-sim
+  cargo fmt --check
+  for features in "" "--no-default-features" "--no-default-features --features structured" \
+    "--features defmt" \
+    "--features bench,recon-dense,direct-uniform,panic-message,selftest-error,selftest-panic"; do
+    # shellcheck disable=SC2086
+    cargo clippy --release -j1 $features -- -D warnings
+  done
+)
+(cd firmware-sim/riscv && cargo fmt --check && cargo clippy --release -j1 -- -D warnings)
+cargo fmt -p qcs-integration --check
+cargo clippy -p qcs-integration --all-targets -- -D warnings
+
+echo "== firmware: flash/RAM budget of the sensor path (N=784, M=200, one-bit)"
+firmware-sim/report.sh --check
+
+echo "== qcs-core for riscv32imac-unknown-none-elf"
+cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release
+
+echo "== firmware under QEMU (Cortex-M4F, RV32IMAC) against the host (tests/firmware.rs)"
+env -u QCS_SKIP_QEMU cargo test -p qcs-integration
+
+echo "== firmware with defmt: runs, exits 0, writes the same data lines to qcs-fw.out"
+(
+  cd firmware-sim
+  cargo build --release -j1 --features defmt
+  elf=target/thumbv7em-none-eabihf/release/qcs-firmware-sim
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && "${QEMU_RUN[@]}" "$OLDPWD/$elf" >defmt.bin)
+  if command -v defmt-print >/dev/null; then defmt-print -e "$elf" <"$tmp/defmt.bin" | tail -3; fi
+  "${QEMU_RUN[@]}" target/variants/default.elf >"$tmp/plain.txt"
+  grep -E '^(JOB|FRAME|RECON|XHAT|MEAN|PSNR) ' "$tmp/plain.txt" >"$tmp/plain.data"
+  grep -E '^(JOB|FRAME|RECON|XHAT|MEAN|PSNR) ' "$tmp/qcs-fw.out" >"$tmp/defmt.data"
+  test -s "$tmp/plain.data"
+  diff "$tmp/plain.data" "$tmp/defmt.data"
+  grep -q '^DONE ok' "$tmp/qcs-fw.out"
+  echo "defmt build: $(wc -l <"$tmp/defmt.data") data lines identical to the plain build"
+)

@@ -1,0 +1,47 @@
+//! A 64-bit tick counter on SysTick (core clock, 24-bit down-counter, one interrupt per wrap).
+//!
+//! Under QEMU with `-icount shift=0` every instruction advances virtual time by 1 ns and the
+//! mps2 SysTick counts the 25 MHz core clock, so one tick is 40 instructions: `ticks × 40` is
+//! a deterministic **instruction count** (not a cycle count). Without `-icount` the ticks
+//! follow host time and mean nothing.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use cortex_m::peripheral::{syst::SystClkSource, SCB, SYST};
+use cortex_m_rt::exception;
+
+/// Reload value: the full 24-bit range.
+const RELOAD: u32 = 0x00FF_FFFF;
+
+/// Completed wraps of the counter.
+static WRAPS: AtomicU32 = AtomicU32::new(0);
+
+/// Instructions per SysTick tick under `-icount shift=0` (1 GHz virtual / 25 MHz SysTick).
+pub const INSTRUCTIONS_PER_TICK: u64 = 40;
+
+/// Starts SysTick from the core clock with the wrap interrupt on.
+pub fn start(mut syst: SYST) {
+    syst.set_clock_source(SystClkSource::Core);
+    syst.set_reload(RELOAD);
+    syst.clear_current();
+    syst.enable_interrupt();
+    syst.enable_counter();
+}
+
+/// Ticks since [`start`].
+pub fn ticks() -> u64 {
+    loop {
+        let wraps = WRAPS.load(Ordering::SeqCst);
+        let current = SYST::get_current();
+        // A wrap whose interrupt has not been taken yet: the counter restarted from RELOAD.
+        let pending = SCB::is_pendst_pending() && current > RELOAD / 2;
+        if WRAPS.load(Ordering::SeqCst) == wraps {
+            let wraps = u64::from(wraps) + u64::from(pending);
+            return wraps * (u64::from(RELOAD) + 1) + u64::from(RELOAD - current);
+        }
+    }
+}
+
+#[exception]
+fn SysTick() {
+    WRAPS.fetch_add(1, Ordering::SeqCst);
+}
