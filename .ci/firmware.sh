@@ -27,7 +27,7 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
   cargo fmt --check
   for features in "" "--no-default-features" "--no-default-features --features structured" \
     "--features defmt" \
-    "--features bench,recon-dense,direct-uniform,panic-message,selftest-error,selftest-panic"; do
+    "--features bench,recon-dense,panic-message,selftest-error,selftest-panic"; do
     # shellcheck disable=SC2086
     cargo clippy --release -j1 $features -- -D warnings
   done

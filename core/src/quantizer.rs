@@ -247,7 +247,7 @@ impl Quantizer for UniformQuantizer {
         let last = 2 * half - 1;
         // Arithmetic guess ⌊v/Δ + h⌋, clamped to 0..=L−1 in f32 first (so ±∞ and huge quotients
         // are safe); the clamped value is non-negative, so truncation is the floor.
-        let guess = (v / self.delta + half as f32).clamp(0.0, last as f32);
+        let guess = (v / self.delta + half as f32).max(0.0).min(last as f32);
         let mut code = guess as i32;
         // Make the guess exactly consistent with the f32 thresholds: t_code ≤ v < t_{code+1}.
         // The guess is off by at most one bin: for |v/Δ| ≤ 2^15 the two roundings above move

@@ -18,8 +18,6 @@ use qcs_core::frame::{self, DescribedOperator, FrameHeader, QuantizerSpec, Signa
 #[cfg(feature = "structured")]
 use qcs_core::operator::Structured;
 use qcs_core::operator::{Scaling, SeededGaussian};
-#[cfg(not(feature = "direct-uniform"))]
-use qcs_core::quantizer::ThresholdQuantizer;
 use qcs_core::quantizer::{Quantizer, UniformQuantizer};
 use qcs_core::rng::stream_rng;
 use qcs_core::sensor;
@@ -96,57 +94,7 @@ impl Job {
     }
 }
 
-/// Most levels of a job's quantizer (3 bits).
-#[cfg(not(feature = "direct-uniform"))]
-const MAX_LEVELS: usize = 8;
-
-/// The bins of a [`UniformQuantizer`] as a [`ThresholdQuantizer`]: the same thresholds
-/// (`UniformQuantizer::interval`) and codewords, so the same codes for every input (the host
-/// test checks the frames against `UniformQuantizer` itself).
-///
-/// Why: `UniformQuantizer::encode` calls `f32::clamp`, whose assertion formats two `f32` in
-/// its panic message; that links `core::fmt`'s float formatting, about 13.7 KiB of flash,
-/// and breaks the 24 KiB budget. `ThresholdQuantizer::encode` is a panic-free binary search.
-/// Build with the `direct-uniform` feature to measure the direct path.
-#[cfg(not(feature = "direct-uniform"))]
-pub struct Bins {
-    thresholds: [f32; MAX_LEVELS - 1],
-    codewords: [f32; MAX_LEVELS],
-    levels: usize,
-}
-
-#[cfg(not(feature = "direct-uniform"))]
-impl Bins {
-    /// The bins of `q` (at most 8 levels).
-    pub fn of(q: &UniformQuantizer) -> Result<Self, FwError> {
-        let levels = q.levels() as usize;
-        if levels > MAX_LEVELS {
-            return Err(FwError::Capacity("quantizer levels"));
-        }
-        let mut bins = Bins {
-            thresholds: [0.0; MAX_LEVELS - 1],
-            codewords: [0.0; MAX_LEVELS],
-            levels,
-        };
-        for c in 0..levels {
-            bins.codewords[c] = q.codeword(c as u16)?;
-            if c > 0 {
-                bins.thresholds[c - 1] = q.interval(c as u16)?.0;
-            }
-        }
-        Ok(bins)
-    }
-
-    /// The quantizer over these bins.
-    pub fn quantizer(&self) -> Result<ThresholdQuantizer<'_>, FwError> {
-        Ok(ThresholdQuantizer::new(
-            &self.thresholds[..self.levels - 1],
-            &self.codewords[..self.levels],
-        )?)
-    }
-}
-
-/// `y = Q(Ax + n)` with [`Bins`] (default) or `UniformQuantizer` itself (`direct-uniform`).
+/// `y = Q(Ax + n)` through the core's `sensor::measure`, exactly as the host computes it.
 #[allow(clippy::too_many_arguments)]
 pub fn measure_with<O: qcs_core::operator::SensingOperator>(
     op: &O,
@@ -158,13 +106,7 @@ pub fn measure_with<O: qcs_core::operator::SensingOperator>(
     codes: &mut [u16],
     scratch: &mut [f32],
 ) -> Result<(), FwError> {
-    #[cfg(feature = "direct-uniform")]
     sensor::measure(op, x, sigma, noise, q, y, codes, scratch)?;
-    #[cfg(not(feature = "direct-uniform"))]
-    {
-        let bins = Bins::of(q)?;
-        sensor::measure(op, x, sigma, noise, &bins.quantizer()?, y, codes, scratch)?;
-    }
     Ok(())
 }
 

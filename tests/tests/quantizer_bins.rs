@@ -1,8 +1,9 @@
-//! The firmware quantizes with a `ThresholdQuantizer` over the bins of the job's
-//! `UniformQuantizer` (`firmware-sim/src/sensor.rs`, `Bins`: thresholds from `interval`,
-//! codewords from `codeword`) to keep `f32::clamp`'s float formatting out of flash. This checks
-//! the premise: both give the same code for every input near every threshold and for a
-//! million others, at the firmware's settings (sign, and 3 bits with Δ = 0.75) and more.
+//! The two quantizers of the core agree: a `ThresholdQuantizer` over the bins of a
+//! `UniformQuantizer` (thresholds from `interval`, codewords from `codeword`) gives the same
+//! code as the uniform quantizer's arithmetic `encode` for every input near every threshold and
+//! for a million others, at the firmware's settings (sign, and 3 bits with Δ = 0.75) and more.
+//! (The firmware once quantized through such bins to keep `f32::clamp`'s float formatting out
+//! of flash; `UniformQuantizer::encode` no longer calls `clamp`.)
 
 use qcs_core::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer};
 use qcs_core::rng::{stream_rng, uniform_pm1};
