@@ -45,9 +45,9 @@ impl Reconstruction {
     }
 }
 
-/// Owned working memory for a [`Sampler`].
+/// Owned working memory for a [`Sampler`], sized by [`Buffers::lengths`].
 #[derive(Debug, Clone)]
-struct HeapBuffers {
+pub struct HeapBuffers {
     x: Vec<f32>,
     prior: Vec<f32>,
     grad: Vec<f32>,
@@ -60,7 +60,8 @@ struct HeapBuffers {
 }
 
 impl HeapBuffers {
-    fn for_op<O: SensingOperator + ?Sized>(op: &O, chains: usize) -> Self {
+    /// Zeroed buffers for `chains` chains over `op`.
+    pub fn for_op<O: SensingOperator + ?Sized>(op: &O, chains: usize) -> Self {
         let l = Buffers::lengths(op, chains);
         HeapBuffers {
             x: vec![0.0; l.batch_signal],
@@ -75,7 +76,8 @@ impl HeapBuffers {
         }
     }
 
-    fn buffers(&mut self) -> Buffers<'_> {
+    /// Borrows them as a sampler's [`Buffers`].
+    pub fn buffers(&mut self) -> Buffers<'_> {
         Buffers {
             x: &mut self.x,
             prior: &mut self.prior,

@@ -14,6 +14,7 @@ use qcs_core::rng::stream_rng;
 use qcs_host::data::read_f32_le;
 use qcs_host::model::{Device, ScoreModel};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
+use qcs_host::reconstruct::{HeapBuffers, SamplerSettings};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -194,30 +195,8 @@ fn replay(case: &str) {
     )
     .unwrap();
 
-    let lens = qcs_core::langevin::Buffers::lengths(&op, chains);
-    let (mut x, mut pr, mut grad) = (
-        vec![0.0; lens.batch_signal],
-        vec![0.0; lens.batch_signal],
-        vec![0.0; n],
-    );
-    let (mut z, mut gg, mut rn, mut lv, mut ls) = (
-        vec![0.0; m],
-        vec![0.0; m],
-        vec![0.0; m],
-        vec![0.0; m],
-        vec![0.0; m],
-    );
-    let buffers = qcs_core::langevin::Buffers {
-        x: &mut x,
-        prior: &mut pr,
-        grad: &mut grad,
-        z: &mut z,
-        g: &mut gg,
-        row_norms_sq: &mut rn,
-        level: &mut lv,
-        op_scratch: &mut [],
-        lik_scratch: &mut ls,
-    };
+    let mut heap = HeapBuffers::for_op(&op, chains);
+    let buffers = heap.buffers();
     let mut rngs: Vec<_> = (0..chains).map(|b| stream_rng(seed, b as u64)).collect();
     let mut sampler = Sampler::new(&op, lik, schedule, buffers, &mut rngs).unwrap();
     sampler.init_uniform();
@@ -278,4 +257,90 @@ fn sampler_reproduces_reference_linear_short() {
 #[test]
 fn sampler_reproduces_reference_one_bit_full_schedule() {
     replay("onebit_full");
+}
+
+/// The host reaches the reference sampler's PSNR on fixed test digits (one-bit, M = 200,
+/// σ = 0.05, the paper's full schedule, one chain per digit): mean within 0.3 dB.
+#[test]
+fn host_reaches_reference_psnr_on_fixed_digits() {
+    let g = Golden::load();
+    let d = &g.meta["digits"];
+    let count = d["count"].as_u64().unwrap() as usize;
+    let (n, m) = (
+        g.meta["N"].as_u64().unwrap() as usize,
+        g.meta["M"].as_u64().unwrap() as usize,
+    );
+    let sigma = d["sigma"].as_f64().unwrap() as f32;
+    let seed = d["noise_seed"].as_u64().unwrap();
+    let schedule = Schedule::new(
+        d["beta_1"].as_f64().unwrap() as f32,
+        d["beta_T"].as_f64().unwrap() as f32,
+        d["levels"].as_u64().unwrap() as u32,
+        d["K"].as_u64().unwrap() as u32,
+        d["epsilon"].as_f64().unwrap() as f32,
+    )
+    .unwrap();
+    let a = g.f32s("A.f32");
+    let op = DenseOperator::new(&a, m, n).unwrap();
+    let (x_true, signs) = (g.f32s("digits_x.f32"), g.f32s("digits_y_onebit.f32"));
+    let reference: Vec<f32> = d["psnr_clamped_final"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let model = ScoreModel::load(&model_path()).unwrap();
+    let mut rust = Vec::new();
+    for k in 0..count {
+        let lik = PseudoLikelihood::new(
+            Measurements::OneBit {
+                signs: &signs[k * m..(k + 1) * m],
+            },
+            sigma,
+        )
+        .unwrap();
+        let mut prior = NetworkPrior::new(
+            &model,
+            [1, 28, 28],
+            1,
+            PriorConfig::default_for(Device::Cpu, 1),
+        )
+        .unwrap();
+        let settings = SamplerSettings {
+            schedule,
+            chains: 1,
+            seed,
+        };
+        // Digit k's chain is stream k of the seed, as in the reference: start from its U(0, 1) draw.
+        let mut rng = stream_rng(seed, k as u64);
+        let x0: Vec<f32> = (0..n).map(|_| qcs_core::rng::uniform01(&mut rng)).collect();
+        let rec = reconstruct_from(&op, lik, &settings, &mut prior, &x0, rng);
+        rust.push(qcs_core::metrics::psnr(&x_true[k * n..(k + 1) * n], &rec).unwrap());
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (mr, mt) = (mean(&rust), mean(&reference));
+    eprintln!("PSNR per digit: rust {rust:?}, reference {reference:?}; means {mr:.3} / {mt:.3} dB");
+    assert!(
+        (mr - mt).abs() <= 0.3,
+        "mean PSNR {mr:.3} dB vs the reference's {mt:.3} dB"
+    );
+}
+
+/// One chain of Algorithm 1 from `x0` whose noise continues the generator `rng`; the final
+/// iterate clamped to [0, 1].
+fn reconstruct_from(
+    op: &DenseOperator<'_>,
+    lik: PseudoLikelihood<'_>,
+    settings: &SamplerSettings,
+    prior: &mut NetworkPrior,
+    x0: &[f32],
+    rng: qcs_core::rng::Xoshiro128PlusPlus,
+) -> Vec<f32> {
+    let mut heap = HeapBuffers::for_op(op, 1);
+    let mut buffers = heap.buffers();
+    buffers.x.copy_from_slice(x0);
+    let mut rngs = [rng];
+    let mut sampler = Sampler::new(op, lik, settings.schedule, buffers, &mut rngs).unwrap();
+    sampler.run(prior).unwrap();
+    sampler.x().iter().map(|v| v.clamp(0.0, 1.0)).collect()
 }
