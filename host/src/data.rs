@@ -117,12 +117,18 @@ pub fn read_idx_labels(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes[8..].to_vec())
 }
 
-/// The directory of the shipped models and data: `$QCS_MODELS`, else `models/` of the source
+/// The directory of the shipped models and data: `$QCS_MODELS`; else `models/` of the current
+/// directory when it holds the shipped data (a checkout's root); else `models/` of the source
 /// tree this binary was built from.
 pub fn models_dir() -> PathBuf {
-    std::env::var_os("QCS_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../models"))
+    if let Some(dir) = std::env::var_os("QCS_MODELS") {
+        return PathBuf::from(dir);
+    }
+    let here = Path::new("models");
+    if here.join("data/mnist-test-images-idx3-ubyte.gz").is_file() {
+        return here.to_path_buf();
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")
 }
 
 /// The shipped MNIST test split (1,000 digits, interleaved by class: digit `i` has label
