@@ -157,9 +157,6 @@ def main():
     ok, seeded = budget_check(tool)
     builds = [
         ("sensor path, seeded only (`--no-default-features`)", seeded),
-        ("sensor path, seeded only, quantizing with `UniformQuantizer::encode` directly "
-         "(`--no-default-features --features direct-uniform`)",
-         footprint(build("sensor-seeded-direct", ["direct-uniform"], default=False), tool)),
         ("sensor path, seeded + structured (`--no-default-features --features structured`)",
          footprint(build("sensor", ["structured"], default=False), tool)),
         ("sensor path + on-device reconstruction (default features)",
@@ -179,12 +176,9 @@ def main():
                f"{seeded['flash']} B < 24 KiB and RAM {seeded['ram']} B < 8 KiB: "
                f"**{'met' if ok else 'NOT met'}**. The seeded operator stores no matrix "
                f"(an `M×N` f32 matrix would be {784 * 200 * 4} B). The `.rodata` includes the "
-               f"four compiled-in digits (3136 B). Quantizing through `UniformQuantizer::encode` "
-               f"directly costs {builds[1][1]['flash'] - seeded['flash']} B more flash: its "
-               f"`f32::clamp` asserts with a message that formats two `f32`, which links "
-               f"`core::fmt`'s float formatting; the firmware therefore quantizes through the "
-               f"same bins as a `ThresholdQuantizer` (`sensor::Bins`), and the host test checks "
-               f"the codes against `UniformQuantizer` itself.\n")
+               f"four compiled-in digits (3136 B). The quantizer is `UniformQuantizer::encode` "
+               f"itself: it bounds its bin guess with `max`/`min`, not `f32::clamp`, whose "
+               f"assertion message would link `core::fmt`'s float formatting (about 13.7 KiB).\n")
 
     out.append("### RAM against N and M (sensor path, 1 digit)\n")
     out.append("| N | M | seeded: .bss | seeded: stack | seeded: RAM | +structured: .bss | "
