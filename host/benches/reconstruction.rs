@@ -1,5 +1,6 @@
 //! A full reconstruction (paper schedule, 1,160 network calls) with the Rust host and with the
-//! PyTorch reference sampler, in one run on the same machine, at 1 and at 8 posterior samples.
+//! PyTorch reference sampler (network in PyTorch, and in onnxruntime for the network-time
+//! comparison), in one run on the same machine, at 1 and at 8 posterior samples.
 //!
 //! ```text
 //! cargo bench -p qcs-host --bench reconstruction            # needs python3 with torch, numpy
@@ -125,36 +126,41 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let ckpt = root.join("models/train/checkpoint.pt");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("| samples | Rust + tract, s | PyTorch reference, s | PyTorch / Rust | Rust share outside the network | peak RSS Rust / PyTorch, MB |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| samples | Rust + tract, s | PyTorch reference, s | PyTorch / Rust | network time: tract / onnxruntime | Rust share outside the network | peak RSS Rust / PyTorch / ort, MB |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for chains in [1usize, 8] {
         let exe = std::env::current_exe().unwrap();
         let rust = run_json(Command::new(exe).args(["--child", &chains.to_string()]));
-        let torch = run_json(
-            Command::new("python3")
-                .arg(root.join("models/reference/bench.py"))
-                .args(["--checkpoint", ckpt.to_str().unwrap()])
-                .args([
-                    "--chains",
-                    &chains.to_string(),
-                    "--threads",
-                    &threads.to_string(),
-                ])
-                .args(["--levels", &levels().to_string()]),
-        );
-        let (rs, ts) = (
-            rust["seconds"].as_f64().unwrap(),
-            torch["seconds"].as_f64().unwrap(),
-        );
-        let outside = 1.0 - rust["network_seconds"].as_f64().unwrap() / rs;
+        let reference = |engine: &str| {
+            run_json(
+                Command::new("python3")
+                    .arg(root.join("models/reference/bench.py"))
+                    .args(["--checkpoint", ckpt.to_str().unwrap(), "--engine", engine])
+                    .args([
+                        "--chains",
+                        &chains.to_string(),
+                        "--threads",
+                        &threads.to_string(),
+                    ])
+                    .args(["--levels", &levels().to_string()]),
+            )
+        };
+        let (torch, ort) = (reference("torch"), reference("ort"));
+        let secs = |v: &Value, k: &str| v[k].as_f64().unwrap();
+        let rs = secs(&rust, "seconds");
         println!(
-            "| {chains} | {rs:.1} | {ts:.1} | {:.2}× | {:.2}% | {:.0} / {:.0} |",
-            ts / rs,
-            100.0 * outside,
-            rust["peak_rss_mb"].as_f64().unwrap(),
-            torch["peak_rss_mb"].as_f64().unwrap()
+            "| {chains} | {rs:.1} | {:.1} | {:.2}× | {:.2}× | {:.2}% | {:.0} / {:.0} / {:.0} |",
+            secs(&torch, "seconds"),
+            secs(&torch, "seconds") / rs,
+            secs(&rust, "network_seconds") / secs(&ort, "network_seconds"),
+            100.0 * (1.0 - secs(&rust, "network_seconds") / rs),
+            secs(&rust, "peak_rss_mb"),
+            secs(&torch, "peak_rss_mb"),
+            secs(&ort, "peak_rss_mb"),
         );
-        eprintln!("rust: {rust}\ntorch: {torch}");
+        eprintln!("rust: {rust}\ntorch: {torch}\nort: {ort}");
     }
     println!(
         "\n({} levels × 5 steps; {threads} threads for both engines)",

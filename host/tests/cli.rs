@@ -207,7 +207,10 @@ fn bad_input_names_the_file_field_and_value() {
 
     // Without the `gpu` feature (CI's test build) --device cuda says how to get it.
     #[cfg(not(feature = "gpu"))]
-    fails_with(&qcs(&["reconstruct", p(&good), "--device", "cuda"]), &["--device cuda", "`gpu` feature"]);
+    fails_with(
+        &qcs(&["reconstruct", p(&good), "--device", "cuda"]),
+        &["--device cuda", "`gpu` feature"],
+    );
 
     let model = tmp("model.onnx");
     std::fs::write(&model, b"not a model").unwrap();

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Speed baseline for `host/benches/reconstruction.rs`: one full QCS-SGM reconstruction with the
-PyTorch reference sampler (sampler.py's `qcs_sgm`), timed, as one JSON line on stdout.
+PyTorch reference sampler (sampler.py's `qcs_sgm`), timed, as one JSON line on stdout. The
+network is the PyTorch module (--engine torch) or the exported .onnx through onnxruntime (ort).
 
     python3 models/reference/bench.py --checkpoint models/train/checkpoint.pt --chains 8 --threads 2
 
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sampler import TorchPrior, TorchNoise, geometric_schedule, measure, qcs_sgm, read_test_images  # noqa: E402
+from sampler import OnnxPrior, TorchPrior, TorchNoise, geometric_schedule, measure, qcs_sgm, read_test_images  # noqa: E402
 
 
 def main():
@@ -30,6 +31,8 @@ def main():
     p.add_argument('--chains', type=int, default=1)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--levels', type=int, default=232)
+    p.add_argument('--engine', choices=['torch', 'ort'], default='torch',
+                   help="the network: the PyTorch module (torch) or the exported .onnx through onnxruntime (ort)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     n, m, sigma = 784, 200, 0.05
@@ -39,7 +42,11 @@ def main():
     noise = sigma * np.random.default_rng(12346).standard_normal((1, m))
     meas = measure(a, x, sigma, 'onebit', noise)
     meas.y = np.repeat(meas.y, args.chains, axis=0)
-    prior = TorchPrior(args.checkpoint)
+    if args.engine == 'torch':
+        prior = TorchPrior(args.checkpoint)
+    else:
+        prior = OnnxPrior(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'ncsnv2-mnist.onnx'),
+                          threads=args.threads)
     busy = [0.0]
     inner = prior.score
 
@@ -56,7 +63,7 @@ def main():
     out = qcs_sgm(prior, a, meas, betas, 5, 2e-4, src.x0(), src)
     secs = time.perf_counter() - t0
     assert torch.isfinite(out).all()
-    print(json.dumps({'engine': 'pytorch', 'chains': args.chains, 'threads': args.threads,
+    print(json.dumps({'engine': args.engine, 'chains': args.chains, 'threads': args.threads,
                       'seconds': secs, 'network_seconds': busy[0],
                       'network_calls': len(betas) * 5,
                       'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
