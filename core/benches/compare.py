@@ -42,7 +42,7 @@ def main():
     print("| N | M | dense | seeded | structured | dense / structured |")
     print("|---|---|---|---|---|---|")
     for n, m in ((784, 200), (12288, 4000)):
-        t = {k: criterion_ns(f"operators/N{n}_M{m}/fwd+adj/{k}")
+        t = {k: criterion_ns(f"operators_N{n}_M{m}/fwd+adj/{k}")
              for k in ("dense", "seeded", "structured")}
         print(f"| {n} | {m} | {t['dense'] / 1e3:.1f} µs | {t['seeded'] / 1e3:.1f} µs "
               f"| {t['structured'] / 1e3:.1f} µs | {t['dense'] / t['structured']:.0f}× |")
