@@ -337,7 +337,7 @@ fn reconstruct_from(
     rng: qcs_core::rng::Xoshiro128PlusPlus,
 ) -> Vec<f32> {
     let mut heap = HeapBuffers::for_op(op, 1);
-    let mut buffers = heap.buffers();
+    let buffers = heap.buffers();
     buffers.x.copy_from_slice(x0);
     let mut rngs = [rng];
     let mut sampler = Sampler::new(op, lik, settings.schedule, buffers, &mut rngs).unwrap();
