@@ -648,6 +648,10 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         Some(v) => v,
         None => mean_norm_from(&images, config.images)?,
     };
+    std::fs::write(
+        opts.out.join("provenance.txt"),
+        provenance(&opts.model, opts.jobs),
+    )?;
     let path = csv_path(&opts.out);
     let done: HashSet<RowKey> = read_rows(&path)?.iter().map(Row::key).collect();
     let all = config.jobs()?;
@@ -738,6 +742,24 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     Ok(summary)
 }
 
+/// One line naming the model (with the training step of its model card `<model>.json`, when
+/// there is one) and the worker count, written to `out/provenance.txt` by [`run`] and quoted
+/// in `results.md`.
+pub fn provenance(model: &Path, jobs: usize) -> String {
+    let step = std::fs::read_to_string(model.with_extension("json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["training"]["step"].as_u64());
+    let name = model.file_name().map_or_else(
+        || model.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    );
+    match step {
+        Some(s) => format!("model {name} (training step {s}), {jobs} worker(s)"),
+        None => format!("model {name} (no model card), {jobs} worker(s)"),
+    }
+}
+
 /// Mean and sample standard deviation (0 for one value).
 pub fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
@@ -781,12 +803,17 @@ fn bits_name(bits: u8) -> String {
 pub fn summarize(config: &Config, out: &Path) -> Result<()> {
     let rows = read_rows(&csv_path(out))?;
     let g = groups(config, rows)?;
+    let prov = std::fs::read_to_string(out.join("provenance.txt")).unwrap_or_default();
     let mut md = format!(
         "# {}\n\nMNIST test split, first {} digits × seeds {:?}; mean ± sample std over images \
-         and seeds of the clamped estimate (QCS-SGM: the posterior mean of {} sample(s)).\n\n\
+         and seeds of the clamped estimate (QCS-SGM: the posterior mean of {} sample(s)). {}\n\n\
          | method | bits | σ | M | n | PSNR (dB) | SSIM | cosine | coverage ±2σ | corr(std, err) |\n\
          |---|---|---|---|---|---|---|---|---|---|\n",
-        config.name, config.images, config.seeds, config.samples
+        config.name,
+        config.images,
+        config.seeds,
+        config.samples,
+        prov.trim()
     );
     let mut keys: Vec<_> = g.keys().cloned().collect();
     keys.sort_by(|a, b| (a.1, a.2, a.3, &a.0).cmp(&(b.1, b.2, b.3, &b.0)));

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 struct Args {
     /// The sweep's TOML config (e.g. host/experiments/tiny.toml).
     config: PathBuf,
-    /// Output directory (default: eval-out/<name>).
+    /// Output directory (default: docs/results/<name>, where docs/RESULTS.md links it).
     #[arg(long)]
     out: Option<PathBuf>,
     /// The ONNX score model for qcs-sgm.
@@ -58,7 +58,7 @@ fn main() -> Result<()> {
     }
     let out = a
         .out
-        .unwrap_or_else(|| PathBuf::from("eval-out").join(&config.name));
+        .unwrap_or_else(|| PathBuf::from("docs/results").join(&config.name));
     if a.summarize_only {
         eval::summarize(&config, &out)?;
         println!("wrote {}/results.md and plots", out.display());
