@@ -22,7 +22,8 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
 use qcs_core::langevin::Schedule;
-use qcs_core::operator::{Scaling, SeededGaussian};
+use qcs_core::likelihood::{Measurements, PseudoLikelihood};
+use qcs_core::operator::{DenseOperator, Scaling, SeededGaussian, SensingOperator};
 use qcs_core::quantizer::{delta_from_range, Quantizer, UniformQuantizer};
 use qcs_core::{metrics, rng, sensor};
 use std::collections::{BTreeMap, HashSet};
@@ -36,6 +37,10 @@ pub enum Method {
     /// QCS-SGM: Algorithm 1 with the NCSNv2 prior and the pseudo-likelihood score.
     #[serde(rename = "qcs-sgm")]
     QcsSgm,
+    /// QCS-SGM with the exact linear score of eq. 19 (`AAᵀ = UΛUᵀ`); unquantized cells of the
+    /// ill-conditioned operator only (its eigendecomposition is known by construction).
+    #[serde(rename = "qcs-sgm-exact")]
+    QcsSgmExact,
     /// BIHT in a DCT / Haar basis (one-bit cells only), rescaled to [`Config::biht_norm`].
     #[serde(rename = "biht")]
     Biht,
@@ -50,6 +55,7 @@ impl Method {
     pub fn name(self) -> &'static str {
         match self {
             Method::QcsSgm => "qcs-sgm",
+            Method::QcsSgmExact => "qcs-sgm-exact",
             Method::Biht => "biht",
             Method::LassoW => "lasso-w",
         }
@@ -59,20 +65,34 @@ impl Method {
     pub fn from_name(s: &str) -> Result<Self> {
         Ok(match s {
             "qcs-sgm" => Method::QcsSgm,
+            "qcs-sgm-exact" => Method::QcsSgmExact,
             "biht" => Method::Biht,
             "lasso-w" => Method::LassoW,
-            _ => bail!("unknown method {s:?}: expected qcs-sgm, biht or lasso-w"),
+            _ => bail!("unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, biht or lasso-w"),
         })
     }
 
-    /// Whether the method runs on measurements of `bits` bits (0: unquantized).
-    pub fn applies_to(self, bits: u8) -> bool {
+    /// Whether the method runs on measurements of `bits` bits (0: unquantized) taken with
+    /// `operator`.
+    pub fn applies_to(self, bits: u8, operator: OperatorChoice) -> bool {
         match self {
             Method::QcsSgm => true,
+            Method::QcsSgmExact => bits == 0 && operator == OperatorChoice::IllConditioned,
             Method::Biht => bits == 1,
             Method::LassoW => bits != 1,
         }
     }
+}
+
+/// The sensing operator of a sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperatorChoice {
+    /// `SeededGaussian` with `N(0, 1/M)` entries, sent in a frame (the paper's `A`).
+    #[default]
+    Gaussian,
+    /// `A = U·diag(d)·V` ([`ill_conditioned`]), used directly (no frame kind holds it).
+    IllConditioned,
 }
 
 /// Overrides of the paper's MNIST schedule ([`Schedule::PAPER_MNIST`]); `epsilon` defaults to
@@ -119,6 +139,9 @@ fn default_operator_seed() -> u64 {
 }
 fn default_noise_seed() -> u64 {
     1
+}
+fn default_condition() -> f32 {
+    1000.0
 }
 fn default_panel_images() -> usize {
     4
@@ -168,6 +191,12 @@ pub struct Config {
     /// scale). Default: the mean norm of the shipped test digits that are *not* evaluated
     /// (indices `images..1000`), a single constant, the same for every image.
     pub biht_norm: Option<f32>,
+    /// The sensing operator (`gaussian` or `ill-conditioned`).
+    #[serde(default)]
+    pub operator: OperatorChoice,
+    /// Eigenvalue ratio `κ` of `AAᵀ` for the ill-conditioned operator.
+    #[serde(default = "default_condition")]
+    pub condition: f32,
     /// Images (the first ones) whose estimates are kept for the PNG panels.
     #[serde(default = "default_panel_images")]
     pub panel_images: usize,
@@ -213,6 +242,10 @@ impl Config {
         ensure!((1..=1000).contains(&self.images), "images must be 1..=1000");
         ensure!(!self.seeds.is_empty(), "seeds is empty");
         ensure!(self.samples >= 1, "samples must be at least 1");
+        ensure!(
+            self.condition.is_finite() && self.condition >= 1.0,
+            "condition must be a finite κ ≥ 1"
+        );
         for &b in &self.bits {
             self.schedule.schedule(b)?;
         }
@@ -229,7 +262,7 @@ impl Config {
         let mut jobs = Vec::new();
         for method in self.parsed_methods()? {
             for &bits in &self.bits {
-                if !method.applies_to(bits) {
+                if !method.applies_to(bits, self.operator) {
                     continue;
                 }
                 for &sigma in &self.sigma {
@@ -400,7 +433,7 @@ pub fn measure(
     let op = SeededGaussian::new(operator_seed, m, n, Scaling::PerMeasurement)
         .map_err(core("operator"))?;
     let mut y = vec![0.0; m];
-    let mut scratch = vec![0.0; qcs_core::operator::SensingOperator::scratch_len(&op)];
+    let mut scratch = vec![0.0; op.scratch_len()];
     let mut codes = vec![0u16; m];
     let (spec, targets) = if bits == 0 {
         sensor::measure_linear(&op, x, sigma, noise, &mut y, &mut scratch)
@@ -441,6 +474,127 @@ pub fn measure(
         frame: buf,
         targets,
     })
+}
+
+/// An ill-conditioned operator as in the QCS-SGM+ follow-up: `A = U·diag(d)·V` with `U` a
+/// random `M × M` orthogonal matrix, `V` `M` random orthonormal rows of length `N`, and
+/// `d_i² ∝ κ^(−i/M)` (`i = 0..M`) scaled so that `Σ d_i² = N` (the trace of `AAᵀ` for
+/// `N(0, 1/M)` entries), so `AAᵀ = U·diag(d²)·Uᵀ` has eigenvalue ratio
+/// `κ^((M−1)/M) ≈ κ`. `U` and `V` orthonormalize `N(0, 1)` matrices from
+/// `rng::stream_rng(seed, 1)` and `(seed, 2)` by modified Gram–Schmidt in `f64`.
+///
+/// Returns `(A row-major M × N, U row-major M × M, d²)`; needs `M ≤ N`.
+pub fn ill_conditioned(
+    seed: u64,
+    m: usize,
+    n: usize,
+    kappa: f32,
+) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
+    ensure!(
+        m >= 1 && m <= n,
+        "the ill-conditioned operator needs 1 ≤ M ≤ N, got M = {m}, N = {n}"
+    );
+    ensure!(kappa.is_finite() && kappa >= 1.0, "κ must be ≥ 1");
+    let orthonormal_rows = |stream: u64, rows: usize, cols: usize| -> Result<Vec<f64>> {
+        let mut g = vec![0.0f32; rows * cols];
+        rng::fill_standard_normal(&mut rng::stream_rng(seed, stream), &mut g);
+        let mut q: Vec<f64> = g.iter().map(|&v| v as f64).collect();
+        for i in 0..rows {
+            let (done, rest) = q.split_at_mut(i * cols);
+            let row = &mut rest[..cols];
+            for prev in done.chunks_exact(cols) {
+                let d: f64 = prev.iter().zip(row.iter()).map(|(a, b)| a * b).sum();
+                row.iter_mut().zip(prev).for_each(|(r, p)| *r -= d * p);
+            }
+            let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+            ensure!(norm > 1e-9, "Gram–Schmidt broke down at row {i}");
+            row.iter_mut().for_each(|v| *v /= norm);
+        }
+        Ok(q)
+    };
+    // U: rows orthonormal ⇔ columns orthonormal for a square matrix.
+    let u = orthonormal_rows(1, m, m)?;
+    let v = orthonormal_rows(2, m, n)?;
+    let raw: Vec<f64> = (0..m)
+        .map(|i| (kappa as f64).powf(-(i as f64) / m as f64))
+        .collect();
+    let scale = n as f64 / raw.iter().sum::<f64>();
+    let d2: Vec<f64> = raw.iter().map(|r| r * scale).collect();
+    let mut a = vec![0.0f32; m * n];
+    let mut row = vec![0.0f64; n];
+    for (i, out) in a.chunks_exact_mut(n).enumerate() {
+        row.fill(0.0);
+        for (k, vk) in v.chunks_exact(n).enumerate() {
+            let coef = u[i * m + k] * d2[k].sqrt();
+            row.iter_mut().zip(vk).for_each(|(r, &x)| *r += coef * x);
+        }
+        out.iter_mut().zip(&row).for_each(|(o, &r)| *o = r as f32);
+    }
+    Ok((
+        a,
+        u.iter().map(|&x| x as f32).collect(),
+        d2.iter().map(|&x| x as f32).collect(),
+    ))
+}
+
+/// Measurements taken directly with a dense operator (the ill-conditioned one): what
+/// [`Problem::from_frame`] would have decoded, plus the codewords.
+#[derive(Debug, Clone)]
+pub struct DirectMeasured {
+    /// The measurements in the form of their score.
+    pub observed: crate::problem::Observed,
+    /// Codewords (±1 for one-bit) or the unquantized `y`.
+    pub targets: Vec<f32>,
+}
+
+/// `y = Q(Ax + n)` with a dense `A`, quantized as [`measure`] does.
+pub fn measure_dense(
+    op: &DenseOperator<'_>,
+    x: &[f32],
+    bits: u8,
+    sigma: f32,
+    noise: &mut rng::Xoshiro128PlusPlus,
+) -> Result<DirectMeasured> {
+    use crate::problem::Observed;
+    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
+    let m = op.rows();
+    let mut y = vec![0.0; m];
+    if bits == 0 {
+        sensor::measure_linear(op, x, sigma, noise, &mut y, &mut []).map_err(core("measure"))?;
+        return Ok(DirectMeasured {
+            observed: Observed::Linear(y.clone()),
+            targets: y,
+        });
+    }
+    let q = if bits == 1 {
+        UniformQuantizer::sign()
+    } else {
+        sensor::measure_linear(op, x, sigma, &mut noise.clone(), &mut y, &mut [])
+            .map_err(core("measure"))?;
+        let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        UniformQuantizer::new(bits, delta_from_range(lo, hi, bits).map_err(core("Δ"))?)
+            .map_err(core("quantizer"))?
+    };
+    let mut codes = vec![0u16; m];
+    sensor::measure(op, x, sigma, noise, &q, &mut y, &mut codes, &mut [])
+        .map_err(core("measure"))?;
+    let targets = codes
+        .iter()
+        .map(|&c| q.codeword(c))
+        .collect::<qcs_core::Result<Vec<f32>>>()
+        .map_err(core("codeword"))?;
+    let observed = if bits == 1 {
+        let mut signs = vec![0.0; m];
+        sensor::signs_from_codes(&codes, &mut signs).map_err(core("signs"))?;
+        Observed::OneBit(signs)
+    } else {
+        let (mut lower, mut upper) = (vec![0.0; m], vec![0.0; m]);
+        q.bounds_slice(&codes, &mut lower, &mut upper)
+            .map_err(core("bins"))?;
+        Observed::Quantized { lower, upper }
+    };
+    Ok(DirectMeasured { observed, targets })
 }
 
 /// PSNR, SSIM and cosine of `estimate` (clamped to `[0, 1]` here) against `truth`.
@@ -527,6 +681,9 @@ struct Shared<'a> {
     out: &'a Path,
 }
 
+/// An estimate and, for QCS-SGM with ≥ 2 samples, its [`uncertainty`] numbers.
+type Estimate = (Vec<f32>, Option<(f32, f32)>);
+
 struct Worker {
     model: PathBuf,
     prior: Option<NetworkPrior>,
@@ -540,53 +697,47 @@ impl Worker {
         let c = &job.cell;
         let cfg = ctx.config;
         let mut noise = rng::stream_rng(cfg.noise_seed.wrapping_add(c.seed), job.image as u64);
-        let measured = measure(
-            truth,
-            h,
-            w,
-            c.m,
-            c.bits,
-            c.sigma,
-            cfg.operator_seed.wrapping_add(c.seed),
-            &mut noise,
-            job.image as u32,
-        )?;
         let what = job.stem();
-        let problem = Problem::from_frame(&measured.frame, &what)?;
-        let op = problem.operator()?;
-        let (estimate, unc) = match c.method {
-            Method::QcsSgm => {
-                let settings = SamplerSettings {
-                    schedule: cfg.schedule.schedule(c.bits)?,
-                    chains: cfg.samples,
-                    seed: c
-                        .seed
-                        .wrapping_mul(1_000_003)
-                        .wrapping_add(job.image as u64),
+        let op_seed = cfg.operator_seed.wrapping_add(c.seed);
+        let (estimate, unc) = match cfg.operator {
+            OperatorChoice::Gaussian => {
+                let measured = measure(
+                    truth,
+                    h,
+                    w,
+                    c.m,
+                    c.bits,
+                    c.sigma,
+                    op_seed,
+                    &mut noise,
+                    job.image as u32,
+                )?;
+                let problem = Problem::from_frame(&measured.frame, &what)?;
+                let op = problem.operator()?;
+                self.method(ctx, job, &*op, problem.likelihood()?, &measured.targets)?
+            }
+            OperatorChoice::IllConditioned => {
+                let (a, u, d2) = ill_conditioned(op_seed, c.m, h * w, cfg.condition)?;
+                let op = DenseOperator::new(&a, c.m, h * w).map_err(|e| anyhow!("{e}"))?;
+                let measured = measure_dense(&op, truth, c.bits, c.sigma, &mut noise)?;
+                let meas = match (&measured.observed, c.method) {
+                    (crate::problem::Observed::Linear(y), Method::QcsSgmExact) => {
+                        Measurements::LinearExact {
+                            y,
+                            eigenvectors: &u,
+                            eigenvalues: &d2,
+                        }
+                    }
+                    (crate::problem::Observed::Linear(y), _) => Measurements::LinearDiagonal { y },
+                    (crate::problem::Observed::OneBit(signs), _) => Measurements::OneBit { signs },
+                    (crate::problem::Observed::Quantized { lower, upper }, _) => {
+                        Measurements::Quantized { lower, upper }
+                    }
                 };
-                if self.prior.is_none() {
-                    let model = ScoreModel::load(&self.model)?;
-                    let config = PriorConfig {
-                        device: Device::Cpu,
-                        plan_batch: 1,
-                        threads: 1,
-                    };
-                    self.prior = Some(NetworkPrior::new(&model, [1, h, w], cfg.samples, config)?);
-                }
-                let prior = self.prior.as_mut().expect("built above");
-                let rec = reconstruct(&*op, problem.likelihood()?, &settings, prior, None, |_| {})?;
-                let unc = (cfg.samples >= 2).then(|| uncertainty(truth, &rec.mean, &rec.std));
-                (rec.mean, unc)
+                let lik =
+                    PseudoLikelihood::new(meas, c.sigma).map_err(|e| anyhow!("likelihood: {e}"))?;
+                self.method(ctx, job, &op, lik, &measured.targets)?
             }
-            Method::Biht => {
-                let mut x = baselines::biht(&*op, &measured.targets, h, w, &cfg.biht)?;
-                x.iter_mut().for_each(|v| *v *= ctx.biht_norm);
-                (x, None)
-            }
-            Method::LassoW => (
-                baselines::lasso_fista(&*op, &measured.targets, h, w, &cfg.lasso)?,
-                None,
-            ),
         };
         let [psnr_db, ssim, cosine] = score(truth, &estimate, h, w)?;
         if job.image < cfg.panel_images {
@@ -609,6 +760,52 @@ impl Worker {
             coverage_2std: unc.map(|u| u.0),
             std_error_corr: unc.map(|u| u.1),
             seconds: t0.elapsed().as_secs_f64(),
+        })
+    }
+    /// Runs the job's method on measurements already taken; `lik` is the score of the
+    /// measurements (the exact one for [`Method::QcsSgmExact`]).
+    fn method(
+        &mut self,
+        ctx: &Shared<'_>,
+        job: &Job,
+        op: &dyn SensingOperator,
+        lik: PseudoLikelihood<'_>,
+        targets: &[f32],
+    ) -> Result<Estimate> {
+        let (h, w) = (ctx.images.rows, ctx.images.cols);
+        let truth = ctx.images.image(job.image)?;
+        let c = &job.cell;
+        let cfg = ctx.config;
+        Ok(match c.method {
+            Method::QcsSgm | Method::QcsSgmExact => {
+                let settings = SamplerSettings {
+                    schedule: cfg.schedule.schedule(c.bits)?,
+                    chains: cfg.samples,
+                    seed: c
+                        .seed
+                        .wrapping_mul(1_000_003)
+                        .wrapping_add(job.image as u64),
+                };
+                if self.prior.is_none() {
+                    let model = ScoreModel::load(&self.model)?;
+                    let config = PriorConfig {
+                        device: Device::Cpu,
+                        plan_batch: 1,
+                        threads: 1,
+                    };
+                    self.prior = Some(NetworkPrior::new(&model, [1, h, w], cfg.samples, config)?);
+                }
+                let prior = self.prior.as_mut().expect("built above");
+                let rec = reconstruct(op, lik, &settings, prior, None, |_| {})?;
+                let unc = (cfg.samples >= 2).then(|| uncertainty(truth, &rec.mean, &rec.std));
+                (rec.mean, unc)
+            }
+            Method::Biht => {
+                let mut x = baselines::biht(op, targets, h, w, &cfg.biht)?;
+                x.iter_mut().for_each(|v| *v *= ctx.biht_norm);
+                (x, None)
+            }
+            Method::LassoW => (baselines::lasso_fista(op, targets, h, w, &cfg.lasso)?, None),
         })
     }
 }
@@ -959,7 +1156,10 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
     for i in 0..count {
         owned.push(images.image(i)?.to_vec());
     }
-    for method in methods.iter().filter(|m| m.applies_to(bits)) {
+    for method in methods
+        .iter()
+        .filter(|m| m.applies_to(bits, config.operator))
+    {
         for &m in &config.measurements {
             for image in 0..count {
                 let job = Job {
@@ -996,4 +1196,75 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
         zoom: 2,
     }
     .write(&out.join(format!("panel_q{bits}_s{sigma}.png")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ill_conditioned_operator_has_the_stated_spectrum() {
+        let (m, n, kappa) = (20, 50, 1000.0f32);
+        let (a, u, d2) = ill_conditioned(7, m, n, kappa).unwrap();
+        let sum: f64 = d2.iter().map(|&v| v as f64).sum();
+        assert!((sum - n as f64).abs() < 1e-3 * n as f64, "Σd² = {sum}");
+        let ratio = d2[0] / d2[m - 1];
+        let want = kappa.powf((m - 1) as f32 / m as f32);
+        assert!((ratio / want - 1.0).abs() < 1e-3, "{ratio} vs {want}");
+        // AAᵀ computed from A directly equals U diag(d²) Uᵀ.
+        let mut worst = 0.0f64;
+        for i in 0..m {
+            for j in 0..m {
+                let aat: f64 = (0..n)
+                    .map(|k| a[i * n + k] as f64 * a[j * n + k] as f64)
+                    .sum();
+                let eig: f64 = (0..m)
+                    .map(|k| u[i * m + k] as f64 * d2[k] as f64 * u[j * m + k] as f64)
+                    .sum();
+                worst = worst.max((aat - eig).abs());
+            }
+        }
+        assert!(worst < 1e-4 * d2[0] as f64, "max |AAᵀ − UΛUᵀ| = {worst}");
+        assert!(ill_conditioned(7, 60, 50, kappa).is_err());
+    }
+
+    #[test]
+    fn uncertainty_counts_coverage_and_correlation() {
+        let truth = [0.0, 0.5, 1.0, 0.2];
+        let mean = [0.1, 0.5, 0.5, 0.2];
+        let std = [0.1, 0.0, 0.2, 0.0];
+        // Errors 0.1, 0, 0.5, 0: covered where err ≤ 2·std: pixels 0, 1, 3.
+        let (cov, corr) = uncertainty(&truth, &mean, &std);
+        assert!((cov - 0.75).abs() < 1e-6, "{cov}");
+        // Pearson of (0.1, 0, 0.5, 0) and (0.1, 0, 0.2, 0): 0.950654 (numpy.corrcoef).
+        assert!((corr - 0.950654).abs() < 1e-4, "{corr}");
+    }
+
+    #[test]
+    fn committed_configs_parse_and_expand() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                let c = Config::from_file(&p).unwrap();
+                assert!(!c.jobs().unwrap().is_empty(), "{}", p.display());
+                if !c.name.starts_with("tiny") {
+                    assert!(
+                        c.images >= 20,
+                        "{}: issue 6 asks for ≥ 20 images",
+                        p.display()
+                    );
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen >= 6, "{seen} configs");
+        let c = Config::from_file(&dir.join("exp1-onebit.toml")).unwrap();
+        // qcs-sgm and biht on 5 M values × 20 images.
+        assert_eq!(c.jobs().unwrap().len(), 2 * 5 * 20);
+        let bad = "name = \"x\"\nmethods = [\"nope\"]\nmeasurements = [1]\nbits = [1]\nsigma = [0.1]\nimages = 1\n";
+        let c: Config = toml::from_str(bad).unwrap();
+        assert!(c.validate().is_err());
+    }
 }

@@ -134,3 +134,36 @@ fn tiny_sweep_writes_rows_tables_plots_and_resumes() {
         "a re-run row is reproducible"
     );
 }
+
+#[test]
+fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiny-ill.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tiny-ill");
+    let stdout = qcs_eval(&config, &out);
+    // Unquantized: qcs-sgm, qcs-sgm-exact, lasso-w; one-bit: qcs-sgm, biht; 2 images each.
+    assert!(
+        stdout.contains("10 (cell, image) jobs, 0 already done, 10 run now"),
+        "{stdout}"
+    );
+    let got = rows(&out.join("results.csv"));
+    let keys: BTreeSet<_> = got.iter().map(|r| (r.0 .0.clone(), r.0 .2)).collect();
+    let want: BTreeSet<_> = [
+        ("qcs-sgm", 0),
+        ("qcs-sgm-exact", 0),
+        ("lasso-w", 0),
+        ("qcs-sgm", 1),
+        ("biht", 1),
+    ]
+    .iter()
+    .map(|(m, b)| (m.to_string(), *b as u8))
+    .collect();
+    assert_eq!(keys, want);
+    for (key, metrics, _) in &got {
+        assert!(
+            metrics.iter().all(|v| v.is_finite()),
+            "{key:?}: {metrics:?}"
+        );
+    }
+    assert!(out.join("psnr_q0_s0.05.svg").exists());
+}
