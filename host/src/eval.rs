@@ -374,6 +374,9 @@ pub struct Row {
     pub coverage_2std: Option<f32>,
     /// QCS-SGM with ≥ 2 samples: Pearson correlation of the per-pixel std and `|x − mean|`.
     pub std_error_corr: Option<f32>,
+    /// The chains diverged (a non-finite iterate); the metrics are then NaN and the row is
+    /// counted, not averaged.
+    pub diverged: bool,
     /// Wall time of the reconstruction, seconds.
     pub seconds: f64,
 }
@@ -681,8 +684,15 @@ struct Shared<'a> {
     out: &'a Path,
 }
 
-/// An estimate and, for QCS-SGM with ≥ 2 samples, its [`uncertainty`] numbers.
-type Estimate = (Vec<f32>, Option<(f32, f32)>);
+/// An estimate and, for QCS-SGM with ≥ 2 samples, its [`uncertainty`] numbers; `None` when
+/// the chains diverged.
+type Estimate = Option<(Vec<f32>, Option<(f32, f32)>)>;
+
+/// Whether a sampler error is a divergence (a non-finite iterate or score), which is a result
+/// of the method under the cell's settings rather than a failure of the harness.
+fn is_divergence(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.to_string().contains("non-finite"))
+}
 
 struct Worker {
     model: PathBuf,
@@ -699,7 +709,7 @@ impl Worker {
         let mut noise = rng::stream_rng(cfg.noise_seed.wrapping_add(c.seed), job.image as u64);
         let what = job.stem();
         let op_seed = cfg.operator_seed.wrapping_add(c.seed);
-        let (estimate, unc) = match cfg.operator {
+        let estimate = match cfg.operator {
             OperatorChoice::Gaussian => {
                 let measured = measure(
                     truth,
@@ -739,6 +749,25 @@ impl Worker {
                 self.method(ctx, job, &op, lik, &measured.targets)?
             }
         };
+        let Some((estimate, unc)) = estimate else {
+            return Ok(Row {
+                experiment: cfg.name.clone(),
+                method: c.method.name().to_string(),
+                m: c.m,
+                bits: c.bits,
+                sigma: c.sigma,
+                seed: c.seed,
+                image: job.image,
+                label: ctx.labels[job.image],
+                psnr_db: f32::NAN,
+                ssim: f32::NAN,
+                cosine: f32::NAN,
+                coverage_2std: None,
+                std_error_corr: None,
+                diverged: true,
+                seconds: t0.elapsed().as_secs_f64(),
+            });
+        };
         let [psnr_db, ssim, cosine] = score(truth, &estimate, h, w)?;
         if job.image < cfg.panel_images {
             let dir = ctx.out.join("estimates");
@@ -759,6 +788,7 @@ impl Worker {
             cosine,
             coverage_2std: unc.map(|u| u.0),
             std_error_corr: unc.map(|u| u.1),
+            diverged: false,
             seconds: t0.elapsed().as_secs_f64(),
         })
     }
@@ -796,16 +826,20 @@ impl Worker {
                     self.prior = Some(NetworkPrior::new(&model, [1, h, w], cfg.samples, config)?);
                 }
                 let prior = self.prior.as_mut().expect("built above");
-                let rec = reconstruct(op, lik, &settings, prior, None, |_| {})?;
+                let rec = match reconstruct(op, lik, &settings, prior, None, |_| {}) {
+                    Ok(rec) => rec,
+                    Err(e) if is_divergence(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
                 let unc = (cfg.samples >= 2).then(|| uncertainty(truth, &rec.mean, &rec.std));
-                (rec.mean, unc)
+                Some((rec.mean, unc))
             }
             Method::Biht => {
                 let mut x = baselines::biht(op, targets, h, w, &cfg.biht)?;
                 x.iter_mut().for_each(|v| *v *= ctx.biht_norm);
-                (x, None)
+                Some((x, None))
             }
-            Method::LassoW => (baselines::lasso_fista(op, targets, h, w, &cfg.lasso)?, None),
+            Method::LassoW => Some((baselines::lasso_fista(op, targets, h, w, &cfg.lasso)?, None)),
         })
     }
 }
@@ -996,7 +1030,8 @@ fn bits_name(bits: u8) -> String {
 /// Writes `results.md` (mean ± std per cell and method), `{psnr,ssim,cosine}_q{Q}_s{σ}.svg`
 /// (each metric against M, one line per method, error bars ±1 std) and
 /// `panel_q{Q}_s{σ}.png` (truth in the first row, then one row per method and M, over the
-/// first `panel_images` images of seed `seeds[0]`) in `out`, from `out/results.csv`.
+/// first `panel_images` images of seed `seeds[0]`; a black tile where there is no estimate) in
+/// `out`, from `out/results.csv`. Diverged rows are counted in the table, not averaged.
 pub fn summarize(config: &Config, out: &Path) -> Result<()> {
     let rows = read_rows(&csv_path(out))?;
     let g = groups(config, rows)?;
@@ -1004,8 +1039,8 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
     let mut md = format!(
         "# {}\n\nMNIST test split, first {} digits × seeds {:?}; mean ± sample std over images \
          and seeds of the clamped estimate (QCS-SGM: the posterior mean of {} sample(s)). {}\n\n\
-         | method | bits | σ | M | n | PSNR (dB) | SSIM | cosine | coverage ±2σ | corr(std, err) |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
+         | method | bits | σ | M | n | diverged | PSNR (dB) | SSIM | cosine | coverage ±2σ | corr(std, err) |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
         config.name,
         config.images,
         config.seeds,
@@ -1015,9 +1050,10 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
     let mut keys: Vec<_> = g.keys().cloned().collect();
     keys.sort_by(|a, b| (a.1, a.2, a.3, &a.0).cmp(&(b.1, b.2, b.3, &b.0)));
     for k in &keys {
-        let rs = &g[k];
+        let all = &g[k];
+        let rs: Vec<&Row> = all.iter().filter(|r| !r.diverged).collect();
         let stat = |f: &dyn Fn(&Row) -> Option<f32>, digits: usize| {
-            let v: Vec<f64> = rs.iter().filter_map(f).map(f64::from).collect();
+            let v: Vec<f64> = rs.iter().filter_map(|r| f(r)).map(f64::from).collect();
             if v.is_empty() {
                 return "–".to_string();
             }
@@ -1025,12 +1061,13 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
             format!("{m:.digits$} ± {s:.digits$}")
         };
         md += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             k.0,
             bits_name(k.1),
             f32::from_bits(k.2),
             k.3,
             rs.len(),
+            all.len() - rs.len(),
             stat(&|r| Some(r.psnr_db), 2),
             stat(&|r| Some(r.ssim), 3),
             stat(&|r| Some(r.cosine), 3),
@@ -1052,10 +1089,13 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
                         {
                             let v: Vec<f64> = rs
                                 .iter()
+                                .filter(|r| !r.diverged)
                                 .map(|r| [r.psnr_db, r.ssim, r.cosine][metric] as f64)
                                 .collect();
-                            let (mean, std) = mean_std(&v);
-                            pts.push((m as f64, mean, std));
+                            if !v.is_empty() {
+                                let (mean, std) = mean_std(&v);
+                                pts.push((m as f64, mean, std));
+                            }
                         }
                     }
                     if !pts.is_empty() {
@@ -1173,10 +1213,12 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
                     image,
                 };
                 let p = out.join("estimates").join(format!("{}.f32", job.stem()));
-                if !p.exists() {
-                    return Ok(());
-                }
-                owned.push(data::read_f32_le(&p)?);
+                // A black tile: no estimate (the chains diverged, or the job has not run).
+                owned.push(if p.exists() {
+                    data::read_f32_le(&p)?
+                } else {
+                    vec![0.0; images.rows * images.cols]
+                });
             }
         }
     }

@@ -18,9 +18,10 @@ use std::path::PathBuf;
 /// against M per method) and OUT/panel_q{Q}_s{σ}.png (truth, then each method and M) are
 /// written from the whole CSV.
 ///
-/// Config keys: name, methods (qcs-sgm, biht, lasso-w), measurements, bits (0 =
-/// unquantized), sigma, images (first K test digits), seeds, samples, operator_seed,
-/// noise_seed, biht_norm, panel_images, [schedule] (beta_max, beta_min, levels,
+/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, biht, lasso-w), measurements, bits
+/// (0 = unquantized), sigma, images (first K test digits), seeds, samples, operator
+/// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
+/// panel_images, [schedule] (beta_max, beta_min, levels,
 /// steps_per_level, epsilon), [biht] (basis = "dct"|"haar", sparsity, tau, iterations),
 /// [lasso] (basis, lambda, iterations).
 #[derive(Debug, Parser)]
