@@ -167,3 +167,43 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
     }
     assert!(out.join("psnr_q0_s0.05.svg").exists());
 }
+
+#[test]
+fn a_diverging_chain_is_a_row_not_a_failure() {
+    // ε = 1 makes every step overshoot: the chains leave the finite numbers quickly.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("diverge.toml");
+    std::fs::write(
+        &config,
+        "name = \"diverge\"\nmethods = [\"qcs-sgm\", \"biht\"]\nmeasurements = [100]\n\
+         bits = [1]\nsigma = [0.05]\nimages = 1\npanel_images = 1\n\
+         [schedule]\nlevels = 40\nsteps_per_level = 1\nbeta_max = 50.0\nepsilon = 1.0\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let stdout = qcs_eval(&config, &out);
+    assert!(stdout.contains("2 (cell, image) jobs"), "{stdout}");
+    let text = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (method, diverged, psnr) = (col("method"), col("diverged"), col("psnr_db"));
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        match &rec[method] {
+            "qcs-sgm" => {
+                assert_eq!(&rec[diverged], "true");
+                assert_eq!(&rec[psnr], "NaN");
+            }
+            _ => {
+                assert_eq!(&rec[diverged], "false");
+                assert!(rec[psnr].parse::<f64>().unwrap().is_finite());
+            }
+        }
+    }
+    let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(
+        md.contains("| qcs-sgm | 1-bit | 0.05 | 100 | 0 | 1 | – |"),
+        "{md}"
+    );
+}
