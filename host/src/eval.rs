@@ -684,9 +684,9 @@ struct Shared<'a> {
     out: &'a Path,
 }
 
-/// An estimate and, for QCS-SGM with ≥ 2 samples, its [`uncertainty`] numbers; `None` when
-/// the chains diverged.
-type Estimate = Option<(Vec<f32>, Option<(f32, f32)>)>;
+/// An estimate and, for QCS-SGM with ≥ 2 samples, its [`uncertainty`] numbers and per-pixel
+/// std; `None` when the chains diverged.
+type Estimate = Option<(Vec<f32>, Option<(f32, f32)>, Option<Vec<f32>>)>;
 
 /// Whether a sampler error is a divergence (a non-finite iterate or score), which is a result
 /// of the method under the cell's settings rather than a failure of the harness.
@@ -749,7 +749,7 @@ impl Worker {
                 self.method(ctx, job, &op, lik, &measured.targets)?
             }
         };
-        let Some((estimate, unc)) = estimate else {
+        let Some((estimate, unc, std)) = estimate else {
             return Ok(Row {
                 experiment: cfg.name.clone(),
                 method: c.method.name().to_string(),
@@ -773,6 +773,9 @@ impl Worker {
             let dir = ctx.out.join("estimates");
             std::fs::create_dir_all(&dir)?;
             data::write_f32_le(&dir.join(format!("{what}.f32")), &estimate)?;
+            if let Some(std) = &std {
+                data::write_f32_le(&dir.join(format!("{what}.std.f32")), std)?;
+            }
         }
         Ok(Row {
             experiment: cfg.name.clone(),
@@ -832,14 +835,18 @@ impl Worker {
                     Err(e) => return Err(e),
                 };
                 let unc = (cfg.samples >= 2).then(|| uncertainty(truth, &rec.mean, &rec.std));
-                Some((rec.mean, unc))
+                Some((rec.mean, unc, (cfg.samples >= 2).then_some(rec.std)))
             }
             Method::Biht => {
                 let mut x = baselines::biht(op, targets, h, w, &cfg.biht)?;
                 x.iter_mut().for_each(|v| *v *= ctx.biht_norm);
-                Some((x, None))
+                Some((x, None, None))
             }
-            Method::LassoW => Some((baselines::lasso_fista(op, targets, h, w, &cfg.lasso)?, None)),
+            Method::LassoW => Some((
+                baselines::lasso_fista(op, targets, h, w, &cfg.lasso)?,
+                None,
+                None,
+            )),
         })
     }
 }
@@ -1110,6 +1117,9 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
                 plot(&file, &title, label, &series)?;
             }
             panel(config, &methods, bits, sigma, out)?;
+            if config.samples >= 2 {
+                uncertainty_panel(config, &methods, bits, sigma, out)?;
+            }
         }
     }
     Ok(())
@@ -1183,6 +1193,93 @@ fn plot(path: &Path, title: &str, metric: &str, series: &Series<'_>) -> Result<(
         .map_err(|x| e(&x))?;
     root.present().map_err(|x| e(&x))?;
     Ok(())
+}
+
+/// `uncertainty_q{Q}_s{σ}.png` (experiment 4): per QCS-SGM method and M, four rows — truth,
+/// posterior mean, per-pixel std (black 0 to white at the largest std of the panel) and
+/// `|truth − mean|` (same scale as the std) — over the first `panel_images` images.
+fn uncertainty_panel(
+    config: &Config,
+    methods: &[Method],
+    bits: u8,
+    sigma: f32,
+    out: &Path,
+) -> Result<()> {
+    let (images, _) = data::shipped_test_digits()?;
+    let count = config.panel_images.min(config.images);
+    let n = images.rows * images.cols;
+    let mut rows: Vec<[Vec<f32>; 4]> = Vec::new();
+    for method in methods
+        .iter()
+        .filter(|m| matches!(m, Method::QcsSgm | Method::QcsSgmExact))
+        .filter(|m| m.applies_to(bits, config.operator))
+    {
+        for &m in &config.measurements {
+            let mut block: [Vec<f32>; 4] = Default::default();
+            for image in 0..count {
+                let job = Job {
+                    cell: Cell {
+                        method: *method,
+                        m,
+                        bits,
+                        sigma,
+                        seed: config.seeds[0],
+                    },
+                    image,
+                };
+                let dir = out.join("estimates");
+                let (mp, sp) = (
+                    dir.join(format!("{}.f32", job.stem())),
+                    dir.join(format!("{}.std.f32", job.stem())),
+                );
+                let truth = images.image(image)?;
+                let (mean, std) = if mp.exists() && sp.exists() {
+                    (data::read_f32_le(&mp)?, data::read_f32_le(&sp)?)
+                } else {
+                    (vec![0.0; n], vec![0.0; n])
+                };
+                let err: Vec<f32> = truth
+                    .iter()
+                    .zip(&mean)
+                    .map(|(t, m)| (t - m).abs())
+                    .collect();
+                block[0].extend_from_slice(truth);
+                block[1].extend(mean);
+                block[2].extend(std);
+                block[3].extend(err);
+            }
+            rows.push(block);
+        }
+    }
+    if rows.is_empty() || count == 0 {
+        return Ok(());
+    }
+    let hi = rows
+        .iter()
+        .flat_map(|b| b[2].iter())
+        .copied()
+        .fold(1e-6f32, f32::max);
+    let mut tiles = Vec::new();
+    for block in &rows {
+        for (r, values) in block.iter().enumerate() {
+            let top = if r >= 2 { hi } else { 1.0 };
+            for image in values.chunks_exact(n) {
+                tiles.push(Tile {
+                    values: image,
+                    lo: 0.0,
+                    hi: top,
+                });
+            }
+        }
+    }
+    Panel {
+        tiles,
+        height: images.rows,
+        width: images.cols,
+        columns: count,
+        zoom: 2,
+    }
+    .write(&out.join(format!("uncertainty_q{bits}_s{sigma}.png")))
 }
 
 fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) -> Result<()> {

@@ -103,6 +103,8 @@ fn tiny_sweep_writes_rows_tables_plots_and_resumes() {
         "psnr_q0_s0.05.svg",
         "panel_q1_s0.05.png",
         "panel_q0_s0.05.png",
+        "uncertainty_q1_s0.05.png",
+        "uncertainty_q0_s0.05.png",
     ] {
         let p = out.join(f);
         assert!(
