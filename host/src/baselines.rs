@@ -12,8 +12,8 @@
 use anyhow::{anyhow, ensure, Result};
 use qcs_core::operator::SensingOperator;
 
-/// An orthonormal 2-D basis `Ψ` of `height × width` images: [`Basis::analysis`] computes the
-/// coefficients `c = Ψ x`, [`Basis::synthesis`] the image `x = Ψᵀ c`.
+/// An orthonormal 2-D basis `Ψ` of `height × width` images: [`Transform::analysis`] computes the
+/// coefficients `c = Ψ x`, [`Transform::synthesis`] the image `x = Ψᵀ c`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Basis {

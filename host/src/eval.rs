@@ -1,7 +1,7 @@
 //! The experiment harness behind `qcs-eval`: a sweep described by a small TOML [`Config`]
 //! (methods × M × bits × σ × seeds × the first K digits of the shipped test split), measured
 //! exactly as a sensor does (`SeededGaussian`, [`sensor::measure`], a frame decoded by
-//! [`Problem::from_frame`]), reconstructed by QCS-SGM or a [`baselines`](crate::baselines)
+//! [`Problem::from_frame`]), reconstructed by QCS-SGM or a [`baselines`]
 //! method, scored (PSNR / SSIM / cosine of the estimate clamped to `[0, 1]`), one CSV row per
 //! (cell, image). A run is resumable: rows already in the CSV are skipped. [`summarize`]
 //! writes the markdown table (mean ± std per cell) and SVG plots against M.

@@ -21,15 +21,15 @@ use std::path::PathBuf;
 /// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, biht, lasso-w), measurements, bits
 /// (0 = unquantized), sigma, images (first K test digits), seeds, samples, operator
 /// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
-/// panel_images, [schedule] (beta_max, beta_min, levels,
-/// steps_per_level, epsilon), [biht] (basis = "dct"|"haar", sparsity, tau, iterations),
-/// [lasso] (basis, lambda, iterations).
+/// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon;
+/// table "biht": basis ("dct" | "haar"), sparsity, tau, iterations; table "lasso": basis,
+/// lambda, iterations. See docs/RESULTS.md.
 #[derive(Debug, Parser)]
 #[command(name = "qcs-eval", version, about, long_about)]
 struct Args {
     /// The sweep's TOML config (e.g. host/experiments/tiny.toml).
     config: PathBuf,
-    /// Output directory (default: docs/results/<name>, where docs/RESULTS.md links it).
+    /// Output directory (default: docs/results/NAME with NAME from the config, where docs/RESULTS.md links it).
     #[arg(long)]
     out: Option<PathBuf>,
     /// The ONNX score model for qcs-sgm.
