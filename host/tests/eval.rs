@@ -3,8 +3,16 @@
 //! skips what is done (resumability), re-running only a row that was removed.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// A fresh directory under Cargo's per-target temporary directory.
+fn scratch_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qcs-eval-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
 
 fn qcs_eval(config: &Path, out: &Path) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_qcs-eval"))
@@ -58,8 +66,7 @@ fn rows(csv_path: &Path) -> Rows {
 #[test]
 fn tiny_sweep_writes_rows_tables_plots_and_resumes() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiny.toml");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("tiny");
+    let out = scratch_dir("tiny").join("tiny");
     let first = qcs_eval(&config, &out);
     let csv_path = out.join("results.csv");
     let got = rows(&csv_path);
@@ -140,8 +147,7 @@ fn tiny_sweep_writes_rows_tables_plots_and_resumes() {
 #[test]
 fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiny-ill.toml");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("tiny-ill");
+    let out = scratch_dir("tiny-ill").join("tiny-ill");
     let stdout = qcs_eval(&config, &out);
     // Unquantized: qcs-sgm, qcs-sgm-exact, lasso-w; one-bit: qcs-sgm, biht; 2 images each.
     assert!(
@@ -173,8 +179,8 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
 #[test]
 fn a_diverging_chain_is_a_row_not_a_failure() {
     // ε = 1 makes every step overshoot: the chains leave the finite numbers quickly.
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("diverge.toml");
+    let dir = scratch_dir("diverge");
+    let config = dir.join("diverge.toml");
     std::fs::write(
         &config,
         "name = \"diverge\"\nmethods = [\"qcs-sgm\", \"biht\"]\nmeasurements = [100]\n\
@@ -182,7 +188,7 @@ fn a_diverging_chain_is_a_row_not_a_failure() {
          [schedule]\nlevels = 40\nsteps_per_level = 1\nbeta_max = 50.0\nepsilon = 1.0\n",
     )
     .unwrap();
-    let out = dir.path().join("out");
+    let out = dir.join("out");
     let stdout = qcs_eval(&config, &out);
     assert!(stdout.contains("2 (cell, image) jobs"), "{stdout}");
     let text = std::fs::read_to_string(out.join("results.csv")).unwrap();
