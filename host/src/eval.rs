@@ -654,8 +654,11 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// The ONNX score model.
     pub model: PathBuf,
-    /// Images reconstructed at once (one thread and one single-threaded prior each).
+    /// Images reconstructed at once (one thread and one prior each).
     pub jobs: usize,
+    /// OS threads of each worker's network prior (chains split over them; useful with
+    /// `samples ≥ 2` when `jobs` is below the core count).
+    pub prior_threads: usize,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -696,6 +699,7 @@ fn is_divergence(e: &anyhow::Error) -> bool {
 
 struct Worker {
     model: PathBuf,
+    threads: usize,
     prior: Option<NetworkPrior>,
 }
 
@@ -824,7 +828,7 @@ impl Worker {
                     let config = PriorConfig {
                         device: Device::Cpu,
                         plan_batch: 1,
-                        threads: 1,
+                        threads: self.threads,
                     };
                     self.prior = Some(NetworkPrior::new(&model, [1, h, w], cfg.samples, config)?);
                 }
@@ -942,7 +946,11 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             let (ctx, next, stop, pending) = (&ctx, &next, &stop, &pending);
             let model = opts.model.clone();
             s.spawn(move || {
-                let mut worker = Worker { model, prior: None };
+                let mut worker = Worker {
+                    model,
+                    threads: opts.prior_threads.max(1),
+                    prior: None,
+                };
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = pending.get(i) else { break };

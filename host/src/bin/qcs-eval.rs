@@ -35,10 +35,14 @@ struct Args {
     /// The ONNX score model for qcs-sgm.
     #[arg(long, default_value_os_t = data::models_dir().join("ncsnv2-mnist.onnx"))]
     model: PathBuf,
-    /// Images reconstructed at once, each on its own thread with a single-threaded network
+    /// Images reconstructed at once, each on its own thread with its own network prior
     /// (default: one per core).
     #[arg(long)]
     jobs: Option<usize>,
+    /// OS threads of each image's network prior, the chains split over them (default: the
+    /// cores left per job, at least 1; only helps with samples ≥ 2).
+    #[arg(long)]
+    prior_threads: Option<usize>,
     /// Override the config's number of test images (the first K digits).
     #[arg(long)]
     images: Option<usize>,
@@ -69,6 +73,9 @@ fn main() -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     ensure!(jobs >= 1, "--jobs must be at least 1");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let prior_threads = a.prior_threads.unwrap_or((cores / jobs).max(1));
+    ensure!(prior_threads >= 1, "--prior-threads must be at least 1");
     std::fs::create_dir_all(&out)?;
     std::fs::copy(&a.config, out.join("config.toml"))?;
     let s = eval::run(
@@ -77,6 +84,7 @@ fn main() -> Result<()> {
             out: out.clone(),
             model: a.model,
             jobs,
+            prior_threads,
             progress: !a.quiet,
         },
     )?;
