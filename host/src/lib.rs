@@ -11,9 +11,13 @@
 //! | [`prior`] | the network as the core's `ScorePrior`, batched over threads |
 //! | [`reconstruct`] | Algorithm 1 over heap buffers, posterior mean / std |
 //! | [`image`] | PNG images and panels |
+//! | [`baselines`] | BIHT and Lasso-W (FISTA) in a DCT / Haar basis, on the same measurements |
+//! | [`eval`] | the experiment harness behind `qcs-eval`: sweeps, CSV, tables, plots |
 #![deny(missing_docs)]
 
+pub mod baselines;
 pub mod data;
+pub mod eval;
 pub mod image;
 pub mod model;
 pub mod prior;
