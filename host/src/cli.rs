@@ -4,16 +4,16 @@
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
+use qcs_core::frame::SignalShape;
 use qcs_core::langevin::Schedule;
-use qcs_core::operator::{Scaling, SeededGaussian, Structured};
-use qcs_core::quantizer::{delta_from_range, Quantizer, ThresholdQuantizer, UniformQuantizer};
-use qcs_core::{metrics, rng, sensor};
+use qcs_core::operator::Scaling;
+use qcs_core::rng;
 use qcs_host::image::{Panel, Tile};
 use qcs_host::model::{Device, ScoreModel};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::{Observed, Problem};
-use qcs_host::reconstruct::{reconstruct, Reconstruction, SamplerSettings};
+use qcs_host::reconstruct::{reconstruct, score, Reconstruction, SamplerSettings};
+use qcs_host::sensing::{self, SensorOperator, SensorQuantizer, SensorSettings};
 use qcs_host::{data, image};
 use std::path::{Path, PathBuf};
 
@@ -327,76 +327,34 @@ fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) -> R
     })
 }
 
-/// y = Q(Ax + n) into a frame, exactly as a sensor running `qcs-core` does.
+/// y = Q(Ax + n) of the signal into a frame ([`sensing::measure_frame`]).
 fn measure_frame(x: &Signal, s: &SensorArgs) -> Result<Vec<u8>> {
-    let (m, n) = (s.measurements, x.values.len());
-    ensure!(m >= 1, "--measurements must be at least 1, got {m}");
-    ensure!(
-        s.bits <= 16,
-        "--bits {} is out of range: expected 0 (unquantized) to 16",
-        s.bits
-    );
-    let scaling = Scaling::from(s.scaling);
-    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
-    let seeded;
-    let structured;
-    let op: &dyn frame::DescribedOperator = match s.operator {
-        OperatorArg::Seeded => {
-            seeded =
-                SeededGaussian::new(s.seed, m, n, scaling).map_err(core("--operator seeded"))?;
-            &seeded
-        }
-        OperatorArg::Structured => {
-            structured =
-                Structured::new(s.seed, m, n, scaling).map_err(core("--operator structured"))?;
-            &structured
-        }
-    };
-    let mut y = vec![0.0; m];
-    let mut scratch = vec![0.0; op.scratch_len()];
-    let mut noise = rng::stream_rng(s.noise_seed, 0);
-    sensor::measure_linear(op, &x.values, s.sigma, &mut noise, &mut y, &mut scratch)
-        .map_err(core("measure"))?;
-    let mut codes = vec![0u16; m];
-    let tq;
-    let spec: QuantizerSpec<'_> = match (&s.thresholds, &s.codewords) {
-        (Some(t), Some(c)) => {
-            tq = ThresholdQuantizer::new(t, c).map_err(core("--thresholds/--codewords"))?;
-            tq.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
-            QuantizerSpec::thresholds(&tq).map_err(core("--thresholds/--codewords"))?
-        }
-        (None, None) if s.bits == 0 => QuantizerSpec::Unquantized,
-        (None, None) => {
-            let q = if s.bits == 1 {
-                UniformQuantizer::sign()
-            } else {
-                let delta = match s.delta {
-                    Some(d) => d,
-                    None => {
-                        let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
-                        let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                        delta_from_range(lo, hi, s.bits)
-                            .map_err(core("Δ from the measured range"))?
-                    }
-                };
-                UniformQuantizer::new(s.bits, delta).map_err(core("--bits/--delta"))?
-            };
-            q.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
-            QuantizerSpec::from(q)
-        }
+    let quantizer = match (&s.thresholds, &s.codewords) {
+        (Some(t), Some(c)) => SensorQuantizer::Thresholds {
+            thresholds: t.clone(),
+            codewords: c.clone(),
+        },
+        (None, None) if s.bits == 0 => SensorQuantizer::Unquantized,
+        (None, None) => SensorQuantizer::Uniform {
+            bits: s.bits,
+            delta: s.delta,
+        },
         _ => bail!("--thresholds and --codewords go together"),
     };
-    let header = FrameHeader::for_measurement(x.shape, op, spec, s.sigma, s.counter)
-        .map_err(core("frame"))?;
-    let mut buf = vec![0u8; frame::encoded_len(&header).map_err(core("frame"))?];
-    let len = if matches!(spec, QuantizerSpec::Unquantized) {
-        frame::encode_values(&header, &y, &mut buf)
-    } else {
-        frame::encode_codes(&header, &codes, &mut buf)
-    }
-    .map_err(core("frame"))?;
-    buf.truncate(len);
-    Ok(buf)
+    let settings = SensorSettings {
+        measurements: s.measurements,
+        quantizer,
+        sigma: s.sigma,
+        operator: match s.operator {
+            OperatorArg::Seeded => SensorOperator::Seeded,
+            OperatorArg::Structured => SensorOperator::Structured,
+        },
+        scaling: Scaling::from(s.scaling),
+        seed: s.seed,
+        counter: s.counter,
+    };
+    let mut noise = rng::stream_rng(s.noise_seed, 0);
+    Ok(sensing::measure_frame(&x.values, x.shape, &settings, &mut noise)?.frame)
 }
 
 fn measure_cmd(a: MeasureArgs) -> Result<()> {
@@ -452,10 +410,11 @@ struct Metrics {
 }
 
 fn metrics_of(truth: &[f32], x: &[f32], h: usize, w: usize) -> Result<Metrics> {
+    let [psnr_db, ssim, cosine] = score(truth, x, h, w)?;
     Ok(Metrics {
-        psnr_db: metrics::psnr(truth, x).map_err(|e| anyhow!("psnr: {e}"))?,
-        ssim: metrics::ssim(truth, x, h, w, 1).map_err(|e| anyhow!("ssim: {e}"))?,
-        cosine: metrics::cosine_similarity(truth, x).map_err(|e| anyhow!("cosine: {e}"))?,
+        psnr_db,
+        ssim,
+        cosine,
     })
 }
 

@@ -17,15 +17,16 @@ use crate::image::{Panel, Tile};
 use crate::model::{Device, ScoreModel};
 use crate::prior::{NetworkPrior, PriorConfig};
 use crate::problem::Problem;
-use crate::reconstruct::{reconstruct, SamplerSettings};
+use crate::reconstruct::{reconstruct, score, SamplerSettings};
+use crate::sensing::{self, Measured, SensorOperator, SensorQuantizer, SensorSettings};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
+use qcs_core::frame::SignalShape;
 use qcs_core::langevin::Schedule;
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
-use qcs_core::operator::{DenseOperator, Scaling, SeededGaussian, SensingOperator};
+use qcs_core::operator::{DenseOperator, Scaling, SensingOperator};
 use qcs_core::quantizer::{delta_from_range, Quantizer, UniformQuantizer};
-use qcs_core::{metrics, rng, sensor};
+use qcs_core::{rng, sensor};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -406,17 +407,9 @@ pub fn read_rows(path: &Path) -> Result<Vec<Row>> {
         .collect()
 }
 
-/// What a sensor sends for one image, and the codewords the baselines fit.
-#[derive(Debug, Clone)]
-pub struct Measured {
-    /// The encoded frame.
-    pub frame: Vec<u8>,
-    /// Per measurement: the codeword of its code (±1 for one-bit) or the unquantized `y`.
-    pub targets: Vec<f32>,
-}
-
-/// `y = Q(Ax + n)` of a `height × width` image into a frame, as a sensor running `qcs-core`
-/// does: `A = SeededGaussian(operator_seed, M, N, N(0, 1/M))`, `n` from `noise`.
+/// `y = Q(Ax + n)` of a `height × width` image into a frame ([`sensing::measure_frame`]):
+/// `A = SeededGaussian(operator_seed, M, N, N(0, 1/M))`, uniform `Q`-bit quantizer with `Δ`
+/// from the measured range (`bits` 0: unquantized), `n` from `noise`.
 #[allow(clippy::too_many_arguments)]
 pub fn measure(
     x: &[f32],
@@ -429,54 +422,23 @@ pub fn measure(
     noise: &mut rng::Xoshiro128PlusPlus,
     counter: u32,
 ) -> Result<Measured> {
-    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
-    let n = x.len();
-    let shape = SignalShape::image(height as u32, width as u32, 1).map_err(core("signal shape"))?;
-    ensure!(shape.len() == n, "{height} × {width} is not {n} values");
-    let op = SeededGaussian::new(operator_seed, m, n, Scaling::PerMeasurement)
-        .map_err(core("operator"))?;
-    let mut y = vec![0.0; m];
-    let mut scratch = vec![0.0; op.scratch_len()];
-    let mut codes = vec![0u16; m];
-    let (spec, targets) = if bits == 0 {
-        sensor::measure_linear(&op, x, sigma, noise, &mut y, &mut scratch)
-            .map_err(core("measure"))?;
-        (QuantizerSpec::Unquantized, y.clone())
+    let shape = SignalShape::image(height as u32, width as u32, 1)
+        .map_err(|e| anyhow!("signal shape: {e}"))?;
+    let quantizer = if bits == 0 {
+        SensorQuantizer::Unquantized
     } else {
-        let q = if bits == 1 {
-            UniformQuantizer::sign()
-        } else {
-            // Δ from the range of the noisy measurements, as the authors (and `qcs`) do.
-            sensor::measure_linear(&op, x, sigma, &mut noise.clone(), &mut y, &mut scratch)
-                .map_err(core("measure"))?;
-            let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
-            let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            UniformQuantizer::new(bits, delta_from_range(lo, hi, bits).map_err(core("Δ"))?)
-                .map_err(core("quantizer"))?
-        };
-        sensor::measure(&op, x, sigma, noise, &q, &mut y, &mut codes, &mut scratch)
-            .map_err(core("measure"))?;
-        let targets = codes
-            .iter()
-            .map(|&c| q.codeword(c))
-            .collect::<qcs_core::Result<Vec<f32>>>()
-            .map_err(core("codeword"))?;
-        (QuantizerSpec::from(q), targets)
+        SensorQuantizer::Uniform { bits, delta: None }
     };
-    let header =
-        FrameHeader::for_measurement(shape, &op, spec, sigma, counter).map_err(core("frame"))?;
-    let mut buf = vec![0u8; frame::encoded_len(&header).map_err(core("frame"))?];
-    let len = if bits == 0 {
-        frame::encode_values(&header, &y, &mut buf)
-    } else {
-        frame::encode_codes(&header, &codes, &mut buf)
-    }
-    .map_err(core("frame"))?;
-    buf.truncate(len);
-    Ok(Measured {
-        frame: buf,
-        targets,
-    })
+    let settings = SensorSettings {
+        measurements: m,
+        quantizer,
+        sigma,
+        operator: SensorOperator::Seeded,
+        scaling: Scaling::PerMeasurement,
+        seed: operator_seed,
+        counter,
+    };
+    sensing::measure_frame(x, shape, &settings, noise)
 }
 
 /// An ill-conditioned operator as in the QCS-SGM+ follow-up: `A = U·diag(d)·V` with `U` a
@@ -598,20 +560,6 @@ pub fn measure_dense(
         Observed::Quantized { lower, upper }
     };
     Ok(DirectMeasured { observed, targets })
-}
-
-/// PSNR, SSIM and cosine of `estimate` (clamped to `[0, 1]` here) against `truth`.
-pub fn score(truth: &[f32], estimate: &[f32], height: usize, width: usize) -> Result<[f32; 3]> {
-    let e: Vec<f32> = estimate.iter().map(|v| v.clamp(0.0, 1.0)).collect();
-    let m = |what: &str| {
-        let what = what.to_string();
-        move |err: qcs_core::Error| anyhow!("{what}: {err}")
-    };
-    Ok([
-        metrics::psnr(truth, &e).map_err(m("psnr"))?,
-        metrics::ssim(truth, &e, height, width, 1).map_err(m("ssim"))?,
-        metrics::cosine_similarity(truth, &e).map_err(m("cosine"))?,
-    ])
 }
 
 /// Fraction of pixels with `|truth − mean| ≤ 2·std` and the Pearson correlation of `std`

@@ -5,6 +5,7 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`sensing`] | the sensor side: `y = Q(Ax + n)` into a frame |
 //! | [`data`] | MNIST IDX, PNG and raw `f32` inputs; `.npy` output |
 //! | [`problem`] | host decode: a measurement frame → operator, likelihood, shape |
 //! | [`model`] | the ONNX score network: loading, plans per batch size and device |
@@ -23,3 +24,4 @@ pub mod model;
 pub mod prior;
 pub mod problem;
 pub mod reconstruct;
+pub mod sensing;

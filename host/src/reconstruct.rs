@@ -5,6 +5,7 @@
 use anyhow::{anyhow, Result};
 use qcs_core::langevin::{Buffers, Progress, Sampler, Schedule, ScorePrior};
 use qcs_core::likelihood::PseudoLikelihood;
+use qcs_core::metrics;
 use qcs_core::operator::SensingOperator;
 use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
 use std::time::Instant;
@@ -170,4 +171,16 @@ pub fn summarize(raw: Vec<f32>, n: usize, chains: usize, seconds: f64) -> Recons
         raw,
         seconds,
     }
+}
+
+/// PSNR, SSIM and cosine similarity (the paper's §4 metrics, data range 1) of `estimate`,
+/// clamped to `[0, 1]` here, against `truth`, a `height × width` image.
+pub fn score(truth: &[f32], estimate: &[f32], height: usize, width: usize) -> Result<[f32; 3]> {
+    let e: Vec<f32> = estimate.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+    let m = |what: &'static str| move |err: qcs_core::Error| anyhow!("{what}: {err}");
+    Ok([
+        metrics::psnr(truth, &e).map_err(m("psnr"))?,
+        metrics::ssim(truth, &e, height, width, 1).map_err(m("ssim"))?,
+        metrics::cosine_similarity(truth, &e).map_err(m("cosine"))?,
+    ])
 }
