@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# The firmware steps address their ELFs under firmware-sim/target: a redirected target dir
+# would leave them reading stale or missing files.
+unset CARGO_TARGET_DIR
 QEMU_RUN=(timeout 120 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic
   -monitor none -serial none -semihosting-config enable=on,target=native -kernel)
 
