@@ -11,7 +11,7 @@
 //! `rng::stream_rng(noise_seed + s, i)`, and the chains of image `i` use seed
 //! `1_000_003·s + i`.
 
-use crate::baselines::{self, BihtSettings, LassoSettings};
+use crate::baselines::{self, AldOperator, AldSettings, BihtSettings, LassoSettings};
 use crate::data;
 use crate::image::{Panel, Tile};
 use crate::model::{Device, ScoreModel};
@@ -49,6 +49,10 @@ pub enum Method {
     /// and unquantized cells only).
     #[serde(rename = "lasso-w")]
     LassoW,
+    /// The annealed Langevin dynamics of Jalal et al. (2021a) with its heuristic annealing
+    /// term `γ_t² = γ²β_t²` ([`baselines::AldOperator`]); unquantized cells only.
+    #[serde(rename = "ald")]
+    Ald,
 }
 
 impl Method {
@@ -59,6 +63,7 @@ impl Method {
             Method::QcsSgmExact => "qcs-sgm-exact",
             Method::Biht => "biht",
             Method::LassoW => "lasso-w",
+            Method::Ald => "ald",
         }
     }
 
@@ -69,7 +74,10 @@ impl Method {
             "qcs-sgm-exact" => Method::QcsSgmExact,
             "biht" => Method::Biht,
             "lasso-w" => Method::LassoW,
-            _ => bail!("unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, biht or lasso-w"),
+            "ald" => Method::Ald,
+            _ => {
+                bail!("unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, ald, biht or lasso-w")
+            }
         })
     }
 
@@ -81,6 +89,7 @@ impl Method {
             Method::QcsSgmExact => bits == 0 && operator == OperatorChoice::IllConditioned,
             Method::Biht => bits == 1,
             Method::LassoW => bits != 1,
+            Method::Ald => bits == 0,
         }
     }
 }
@@ -188,6 +197,9 @@ pub struct Config {
     /// Lasso-W settings.
     #[serde(default)]
     pub lasso: LassoSettings,
+    /// Settings of Jalal et al.'s ALD.
+    #[serde(default)]
+    pub ald: AldSettings,
     /// The ℓ2 norm BIHT's unit-norm estimate is scaled to (one-bit measurements carry no
     /// scale). Default: the mean norm of the shipped test digits that are *not* evaluated
     /// (indices `images..1000`), a single constant, the same for every image.
@@ -762,7 +774,7 @@ impl Worker {
         let c = &job.cell;
         let cfg = ctx.config;
         Ok(match c.method {
-            Method::QcsSgm | Method::QcsSgmExact => {
+            Method::QcsSgm | Method::QcsSgmExact | Method::Ald => {
                 let settings = SamplerSettings {
                     schedule: cfg.schedule.schedule(c.bits)?,
                     chains: cfg.samples,
@@ -781,6 +793,13 @@ impl Worker {
                     self.prior = Some(NetworkPrior::new(&model, [1, h, w], cfg.samples, config)?);
                 }
                 let prior = self.prior.as_mut().expect("built above");
+                let ald;
+                let op: &dyn SensingOperator = if c.method == Method::Ald {
+                    ald = AldOperator::new(op, cfg.ald.gamma_sq(op.rows(), op.cols())?)?;
+                    &ald
+                } else {
+                    op
+                };
                 let rec = match reconstruct(op, lik, &settings, prior, None, |_| {}) {
                     Ok(rec) => rec,
                     Err(e) if is_divergence(&e) => return Ok(None),
@@ -1068,9 +1087,9 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
                 if series.is_empty() {
                     continue;
                 }
-                let file = out.join(format!("{label}_q{bits}_s{sigma}.svg"));
+                let stem = format!("{label}_q{bits}_s{sigma}");
                 let title = format!("{}, {}, σ = {sigma}", config.name, bits_name(bits));
-                plot(&file, &title, label, &series)?;
+                plot(out, &stem, &title, label, &series)?;
             }
             panel(config, &methods, bits, sigma, out)?;
             if config.samples >= 2 {
@@ -1083,7 +1102,60 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
 
 type Series<'a> = Vec<(&'a str, Vec<(f64, f64, f64)>)>;
 
-fn plot(path: &Path, title: &str, metric: &str, series: &Series<'_>) -> Result<()> {
+/// Registers the embedded DejaVu Sans (`host/assets`, Bitstream Vera licence) as plotters'
+/// "sans-serif", so PNG plots render text without system fonts.
+fn register_plot_font() -> Result<()> {
+    static FONT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *FONT.get_or_init(|| {
+        plotters::style::register_font(
+            "sans-serif",
+            plotters::style::FontStyle::Normal,
+            include_bytes!("../assets/DejaVuSans.ttf"),
+        )
+        .is_ok()
+    });
+    ensure!(
+        ok,
+        "the embedded plot font (host/assets/DejaVuSans.ttf) is invalid"
+    );
+    Ok(())
+}
+
+/// Plot size in pixels (SVG and PNG).
+const PLOT_SIZE: (u32, u32) = (640, 420);
+
+/// Writes the metric-against-M plot as `<out>/<stem>.svg` and `<out>/<stem>.png`.
+fn plot(out: &Path, stem: &str, title: &str, metric: &str, series: &Series<'_>) -> Result<()> {
+    use plotters::prelude::*;
+    register_plot_font()?;
+    let svg = out.join(format!("{stem}.svg"));
+    draw_plot(
+        SVGBackend::new(&svg, PLOT_SIZE).into_drawing_area(),
+        &svg,
+        title,
+        metric,
+        series,
+    )?;
+    let png = out.join(format!("{stem}.png"));
+    let (w, h) = PLOT_SIZE;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    draw_plot(
+        BitMapBackend::with_buffer(&mut rgb, PLOT_SIZE).into_drawing_area(),
+        &png,
+        title,
+        metric,
+        series,
+    )?;
+    crate::image::write_png_rgb(&png, &rgb, h as usize, w as usize)
+}
+
+fn draw_plot<DB: plotters::prelude::DrawingBackend>(
+    root: plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    path: &Path,
+    title: &str,
+    metric: &str,
+    series: &Series<'_>,
+) -> Result<()> {
     use plotters::prelude::*;
     let e = |e: &dyn std::fmt::Display| anyhow!("{}: plot: {e}", path.display());
     let xs: Vec<f64> = series
@@ -1103,7 +1175,6 @@ fn plot(path: &Path, title: &str, metric: &str, series: &Series<'_>) -> Result<(
         ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
     let (xpad, ypad) = (((x1 - x0) * 0.05).max(1.0), ((y1 - y0) * 0.1).max(1e-3));
-    let root = SVGBackend::new(path, (640, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(&x))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
@@ -1167,7 +1238,7 @@ fn uncertainty_panel(
     let mut rows: Vec<[Vec<f32>; 4]> = Vec::new();
     for method in methods
         .iter()
-        .filter(|m| matches!(m, Method::QcsSgm | Method::QcsSgmExact))
+        .filter(|m| matches!(m, Method::QcsSgm | Method::QcsSgmExact | Method::Ald))
         .filter(|m| m.applies_to(bits, config.operator))
     {
         for &m in &config.measurements {

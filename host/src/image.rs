@@ -100,3 +100,25 @@ impl Panel<'_> {
         write_png_gray(path, &img, out_h, out_w, 0.0, 1.0)
     }
 }
+
+/// Writes an 8-bit RGB image (`height · width · 3` bytes, row-major) as a PNG.
+pub fn write_png_rgb(path: &Path, rgb: &[u8], height: usize, width: usize) -> Result<()> {
+    ensure!(
+        rgb.len() == height * width * 3,
+        "{}: {} bytes for a {height}×{width} RGB image",
+        path.display(),
+        rgb.len()
+    );
+    let file = std::io::BufWriter::new(
+        std::fs::File::create(path)
+            .with_context(|| format!("{}: cannot create", path.display()))?,
+    );
+    let mut enc = png::Encoder::new(file, width as u32, height as u32);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc
+        .write_header()
+        .with_context(|| format!("{}: cannot write PNG", path.display()))?;
+    w.write_image_data(rgb)
+        .with_context(|| format!("{}: cannot write PNG", path.display()))
+}

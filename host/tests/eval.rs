@@ -108,6 +108,8 @@ fn tiny_sweep_writes_rows_tables_plots_and_resumes() {
         "ssim_q1_s0.05.svg",
         "cosine_q1_s0.05.svg",
         "psnr_q0_s0.05.svg",
+        "psnr_q1_s0.05.png",
+        "cosine_q0_s0.05.png",
         "panel_q1_s0.05.png",
         "panel_q0_s0.05.png",
         "uncertainty_q1_s0.05.png",
@@ -149,9 +151,9 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiny-ill.toml");
     let out = scratch_dir("tiny-ill").join("tiny-ill");
     let stdout = qcs_eval(&config, &out);
-    // Unquantized: qcs-sgm, qcs-sgm-exact, lasso-w; one-bit: qcs-sgm, biht; 2 images each.
+    // Unquantized: qcs-sgm, qcs-sgm-exact, ald, lasso-w; one-bit: qcs-sgm, biht; 2 images each.
     assert!(
-        stdout.contains("10 (cell, image) jobs, 0 already done, 10 run now"),
+        stdout.contains("12 (cell, image) jobs, 0 already done, 12 run now"),
         "{stdout}"
     );
     let got = rows(&out.join("results.csv"));
@@ -159,6 +161,7 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
     let want: BTreeSet<_> = [
         ("qcs-sgm", 0),
         ("qcs-sgm-exact", 0),
+        ("ald", 0),
         ("lasso-w", 0),
         ("qcs-sgm", 1),
         ("biht", 1),
@@ -174,6 +177,15 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
         );
     }
     assert!(out.join("psnr_q0_s0.05.svg").exists());
+    // ALD (γ_t² = (N/M)·β_t² for every row) is not eq. 20 (β_t²‖a_m‖², which varies over the
+    // rows of this A): the two unquantized runs differ.
+    let metrics_of = |method: &str| -> Vec<[f64; 3]> {
+        got.iter()
+            .filter(|r| r.0 .0 == method && r.0 .2 == 0)
+            .map(|r| r.1)
+            .collect()
+    };
+    assert_ne!(metrics_of("ald"), metrics_of("qcs-sgm"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use qcs_host::data;
 use qcs_host::eval::{self, Config, RunOptions};
 use std::path::PathBuf;
 
-/// Evaluate QCS-SGM against baselines (BIHT, Lasso-W) over a sweep described in TOML.
+/// Evaluate QCS-SGM against baselines (BIHT, Lasso-W, Jalal et al.'s ALD) over a sweep described in TOML.
 ///
 /// Each (method, M, bits, σ, seed) cell × image measures the digit as a sensor does
 /// (seeded Gaussian A ~ N(0, 1/M), y = Q(Ax + n) into a frame), reconstructs it and appends a
@@ -18,12 +18,13 @@ use std::path::PathBuf;
 /// against M per method) and OUT/panel_q{Q}_s{σ}.png (truth, then each method and M) are
 /// written from the whole CSV.
 ///
-/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, biht, lasso-w), measurements, bits
+/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, ald, biht, lasso-w), measurements, bits
 /// (0 = unquantized), sigma, images (first K test digits), seeds, samples, operator
 /// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
 /// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon;
 /// table "biht": basis ("dct" | "haar"), sparsity, tau, iterations; table "lasso": basis,
-/// lambda, iterations. See docs/RESULTS.md.
+/// lambda, iterations; table "ald": gamma (γ_t = gamma·β_t, default gamma² = N/M). See
+/// docs/RESULTS.md.
 #[derive(Debug, Parser)]
 #[command(name = "qcs-eval", version, about, long_about)]
 struct Args {
