@@ -24,17 +24,28 @@ pub fn write_png_gray(
         .iter()
         .map(|&v| ((v - lo) * scale).clamp(0.0, 255.0).round() as u8)
         .collect();
+    write_png(path, &bytes, height, width, png::ColorType::Grayscale)
+}
+
+/// Encodes 8-bit pixels of `color` (already checked to fit `height × width`) into `path`.
+fn write_png(
+    path: &Path,
+    bytes: &[u8],
+    height: usize,
+    width: usize,
+    color: png::ColorType,
+) -> Result<()> {
     let file = std::io::BufWriter::new(
         std::fs::File::create(path)
             .with_context(|| format!("{}: cannot create", path.display()))?,
     );
     let mut enc = png::Encoder::new(file, width as u32, height as u32);
-    enc.set_color(png::ColorType::Grayscale);
+    enc.set_color(color);
     enc.set_depth(png::BitDepth::Eight);
     let mut w = enc
         .write_header()
         .with_context(|| format!("{}: cannot write PNG", path.display()))?;
-    w.write_image_data(&bytes)
+    w.write_image_data(bytes)
         .with_context(|| format!("{}: cannot write PNG", path.display()))
 }
 
@@ -109,16 +120,5 @@ pub fn write_png_rgb(path: &Path, rgb: &[u8], height: usize, width: usize) -> Re
         path.display(),
         rgb.len()
     );
-    let file = std::io::BufWriter::new(
-        std::fs::File::create(path)
-            .with_context(|| format!("{}: cannot create", path.display()))?,
-    );
-    let mut enc = png::Encoder::new(file, width as u32, height as u32);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut w = enc
-        .write_header()
-        .with_context(|| format!("{}: cannot write PNG", path.display()))?;
-    w.write_image_data(rgb)
-        .with_context(|| format!("{}: cannot write PNG", path.display()))
+    write_png(path, rgb, height, width, png::ColorType::Rgb)
 }
