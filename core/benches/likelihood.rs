@@ -1,5 +1,5 @@
 //! Criterion bench of the pseudo-likelihood score kernel `G` (no matvec): one-bit (eq. 18)
-//! and 3-bit (eq. 29), M = 200 and M = 10 000. `benches/compare.py` runs it together with the
+//! and 3-bit (eq. 29) at β = 1 and at the schedule's last level β = 0.01, M = 200 and M = 10 000. `benches/compare.py` runs it together with the
 //! numpy/scipy version (`benches/likelihood_numpy.py`) and reports the ratio.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -54,6 +54,12 @@ fn bench_g(c: &mut Criterion) {
         .unwrap();
         lik.prepare(1.0, &norms, &mut cache).unwrap();
         group.bench_with_input(BenchmarkId::new("three_bit", m), &m, |b, _| {
+            b.iter(|| lik.g(black_box(&z), &cache, &mut g, &mut []).unwrap())
+        });
+        // The last noise level of the paper's schedule (β = 0.01): s ≈ σ, the bins are 10 s
+        // wide and most z lie inside them (the straddling algorithm).
+        lik.prepare(0.01, &norms, &mut cache).unwrap();
+        group.bench_with_input(BenchmarkId::new("three_bit_last_level", m), &m, |b, _| {
             b.iter(|| lik.g(black_box(&z), &cache, &mut g, &mut []).unwrap())
         });
     }

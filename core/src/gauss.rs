@@ -20,8 +20,11 @@
 //! functions here stay accurate everywhere and never return `NaN`/`±∞` for finite input.
 //!
 //! Everything is computed in `f32` (no `f64`: it is soft-float on the Cortex-M4F, and this is
-//! the hot loop of the likelihood), with `libm` transcendental functions and no fused
-//! multiply-add, so results are bit-identical across targets.
+//! the hot loop of the likelihood) without fused multiply-add, so results are bit-identical
+//! across targets. [`erfcx`], [`ndtr`] and [`log_ndtr`] use `libm`'s `expf`, `erff`,
+//! `log1pf`, `logf`; the two score kernels, [`upper_tail_mean`] and
+//! [`truncated_normal_mean`], use branch-free polynomial `exp`, `expm1` and `erf` of their
+//! own (below), so that the per-measurement loops of eq. (18) and (15)/(29) vectorize.
 //!
 //! # Algorithms
 //!
@@ -39,9 +42,17 @@
 //!   `1 − Φ(−x)` otherwise; `log Φ(x) = −x²/2 + log(½·erfcx(−x/√2))` for `x < 0` (two terms of
 //!   the same sign, so the far left tail `≈ −x²/2 − log(−x) − ½log 2π` is exact to rounding),
 //!   `−ln 2 + log1p(erf(x/√2))` for `−1 < x < ¼`, and `log1p(−Φ(−x))` for `x ≥ ¼`.
-//! * **[`upper_tail_mean`]** (inverse Mills ratio, eq. 18): `√(2/π)/erfcx(a/√2)` for
-//!   `a ≥ 0`, `φ(a)/Φ(−a)` for `a < 0`, and `a` itself for `a > 10⁶` (the true value lies in
-//!   `(a, a + 1/a)`, which rounds to `a`).
+//! * **Branch-free `exp`** (kernels only): Cody–Waite reduction `x = n·ln 2 + r` with a
+//!   two-part `ln 2`, `n` rounded by adding `1.5·2²³`, `exp(r)` by its degree-7 Taylor
+//!   polynomial (Estrin's scheme), `2ⁿ` from the exponent bits; `expm1(x)` for `x ≤ 0` by its
+//!   degree-8 Taylor polynomial above `−½ln 2` and `exp(x) − 1` below; `erf(x)`, `x ≥ 0`, by
+//!   its degree-23 Taylor series below 1 and `1 − exp(−x²)·erfcx(x)` above. Each computes
+//!   every branch and selects, so that a loop over measurements has no jumps.
+//! * **[`upper_tail_mean`]** (inverse Mills ratio, eq. 18): with `t = |a|/√2` and
+//!   `erfcx(t) = n/d` (the polynomial form above, Estrin's scheme), `√(2/π)·d/n` for
+//!   `a ≥ 0` and `√(2/π)·E·d/(2d − E·n)`, `E = exp(−a²/2)`, for `a < 0` (that is
+//!   `φ(a)/Φ(−a)`; `E·n/d = erfc(t) ≤ 1`, so the difference loses at most one bit), and `a`
+//!   itself for `a > 10⁶` (the true value lies in `(a, a + 1/a)`, which rounds to `a`).
 //! * **[`truncated_normal_mean`]** (eq. 15/29), finite `a < b`, with midpoint `c = (a + b)/2`
 //!   and half-width `h = (b − a)/2`:
 //!   - *Narrow interval* (`h ≤ ¼` and `|c·h| ≤ ½`): with `t = x − c`, the truncated density
@@ -54,17 +65,22 @@
 //!     Langevin function), hence `mean = c + c·(μ·R)`. The neglected terms are below 10⁻⁹
 //!     relative, the result is relative-accurate even when the mean is near 0, and this is
 //!     exactly where the difference formula cancels catastrophically (down to one-ulp widths).
-//!   - *Straddling 0* (`a < 0 < b`, not narrow): with `m = min(|a|, |b|)`,
-//!     `M = max(|a|, |b|)`, `φ(a) − φ(b) = ±φ(m)·(−expm1(−(M − m)(M + m)/2))` and
-//!     `Φ(b) − Φ(a) = ½(erf(b/√2) + erf(−a/√2))`: no cancellation anywhere (`M − m` and
-//!     `M + m` are single roundings of exact sums).
-//!   - *One tail* (reflected so that `0 ≤ a < b`, not narrow): factor `exp(−a²/2)` out of
-//!     both bounds; with `d = (b − a)(b + a)/2 = 2hc` and `E = exp(−d)`, `1 − E = −expm1(−d)`,
-//!     `mean = √(2/π)·(1 − E)/(erfcx(a/√2) − E·erfcx(b/√2))` for `a ≥ ½`, and
-//!     `mean = √(2/π)·exp(−a²/2)·(1 − E)/(erf(b/√2) − erf(a/√2))` for `a < ½` (there the erf
-//!     difference cancels less). Outside the narrow region `d > 1` or `b − a > ½`, so either
-//!     denominator loses at most a factor ≈ 2.5 to cancellation. For `a > 10⁶` the mean
-//!     rounds to `a`.
+//!   - Otherwise reflect so that the midpoint is `≥ 0` (`a' ≤ b'`, `|a'| ≤ b'`); with
+//!     `d = (b'² − a'²)/2 = 2h|c|` and `E = exp(−d)`, `1 − E = −expm1(−d)` (no cancellation),
+//!     `φ(a') − φ(b') = φ(a')·(1 − E)`.
+//!   - *One infinite bound*: `±upper_tail_mean` of the finite one.
+//!   - *One tail* (`a' ≥ ½`): factor `exp(−a'²/2)` out of both tails,
+//!     `mean = √(2/π)·(1 − E)/(erfcx(a'/√2) − E·erfcx(b'/√2))`, both `erfcx` as fractions
+//!     over one common denominator (one division). Outside the narrow region `d > 1` or
+//!     `b − a > ½`, so the denominator loses at most a factor ≈ 2.5 to cancellation.
+//!   - *Straddling 0 or near it* (`a' < ½`): `mean = √(2/π)·exp(−a'²/2)·(1 − E)/(erf(b'/√2)
+//!     − erf(a'/√2))`; for `a' < 0` the two `erf` have opposite signs (no cancellation), for
+//!     `0 ≤ a' < ½` the difference cancels less than the `erfcx` form would.
+//!   - `a' > 10⁶`: the mean rounds to `±a'`.
+//!
+//!   [`truncated_normal_mean_block`] runs this for 8 bins at once: each algorithm that a bin
+//!   of the block needs runs branch-free over the whole block (a vectorized pass) and each bin
+//!   keeps its own algorithm's value, so the block gives exactly the scalar function's bits.
 //!
 //! # Measured accuracy
 //!
@@ -80,20 +96,20 @@
 //! | [`erfcx`] | 1.6·10⁻⁷ (2.7 u) | 1408 |
 //! | [`ndtr`] | 2.2·10⁻⁷ (3.7 u) | 1298 |
 //! | [`log_ndtr`] | 2.3·10⁻⁷ (3.9 u) | 1298 |
-//! | [`upper_tail_mean`] | 1.8·10⁻⁷ (3.1 u) | 274 |
-//! | [`truncated_normal_mean`] | 3.3·10⁻⁷ (5.6 u) | 3530 (both argument orders) |
+//! | [`upper_tail_mean`] | 1.6·10⁻⁷ (2.7 u) | 274 |
+//! | [`truncated_normal_mean`] | 3.0·10⁻⁷ (5.1 u) | 3530 (both argument orders) |
 //!
-//! An additional 11 730 random intervals concentrated on the algorithm switches gave at most
-//! 1.9 u (narrow series), 3.9 u (straddling) and 5.8 u (one tail). Relative error is measured
-//! where the true value is at least 2⁻¹⁰⁰ in magnitude; below that (only where subnormal
-//! intermediates occur) the absolute error is below 10⁻³⁷.
+//! An extended check, 12 000 random intervals concentrated on the switches between the
+//! algorithms (`gauss_golden.py --switch-check`, then the ignored test `switch_check`; both
+//! argument orders and the block kernel), gave at most 4.1·10⁻⁷ (6.8 u), in the one-tail
+//! form just above `a' = ½`. Relative error is measured where the true value is at least
+//! 2⁻¹⁰⁰ in magnitude; below that (only where subnormal intermediates occur) the absolute
+//! error is below 10⁻³⁷.
 
 use core::f32::consts::FRAC_1_SQRT_2;
 
 /// `√(2/π)`.
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-/// `1/√(2π)`, the standard normal density at 0.
-const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
 
 /// Coefficients (constant term first) of the degree-12 polynomial `p(q)` with
 /// `(1 + 2x)·erfcx(x) ≈ 1 + p(q)`, `q = (x − 2)/(x + 2)`, `x ≥ 0` (truncated Chebyshev
@@ -131,7 +147,7 @@ const HUGE_BOUND: f32 = 1.0e6;
 ///
 /// Requires `|x| ≤ 1.8·10¹⁹` (so that `x²` is finite). Dekker's product without FMA: the head
 /// `xh` (12 significant bits) squares exactly, `xh² − hi` is exact by Sterbenz' lemma.
-#[inline]
+#[inline(always)]
 fn square_split(x: f32) -> (f32, f32) {
     let hi = x * x;
     let xh = f32::from_bits(x.to_bits() & 0xFFFF_F000);
@@ -153,7 +169,8 @@ fn exp_neg_half_sq(x: f32) -> f32 {
     e - e * (0.5 * lo)
 }
 
-/// `erfcx(a)` for finite `a ≥ 0` (Shepherd–Laframboise polynomial).
+/// `erfcx(a)` for finite `a ≥ 0` (Shepherd–Laframboise polynomial, by Horner's rule, which
+/// gives `erfcx(0) = 1` exactly; the kernels use [`erfcx_fraction`]).
 #[inline]
 fn erfcx_nonneg(a: f32) -> f32 {
     let q = (a - 2.0) / (a + 2.0);
@@ -238,27 +255,352 @@ pub fn log_ndtr(x: f32) -> f32 {
     }
 }
 
+/// `|x|` by clearing the sign bit (branch-free, vectorizes).
+#[inline(always)]
+fn abs(x: f32) -> f32 {
+    f32::from_bits(x.to_bits() & 0x7FFF_FFFF)
+}
+
+/// `min(x, y)` as one compare-and-select (`y` if either is `NaN`): a single `minps` on
+/// x86, without the `NaN` fix-up that `f32::min` needs.
+#[inline(always)]
+fn min_bf(x: f32, y: f32) -> f32 {
+    if x < y {
+        x
+    } else {
+        y
+    }
+}
+
+/// `max(x, y)` as one compare-and-select (`y` if either is `NaN`).
+#[inline(always)]
+fn max_bf(x: f32, y: f32) -> f32 {
+    if x > y {
+        x
+    } else {
+        y
+    }
+}
+
+/// `2^23 + 2^22`: adding and subtracting it rounds an `f32` of magnitude `< 2^22` to the
+/// nearest integer (ties to even), without a branch or a conversion.
+const ROUND_MAGIC: f32 = 12_582_912.0;
+/// `log2(e)`.
+const LOG2_E: f32 = core::f32::consts::LOG2_E;
+/// High part of `ln 2`, `0x3F31_8000` (9 significant bits, so `n·LN2_HI` is exact for every
+/// `|n| < 2^15`).
+const LN2_HI: f32 = 0.693_359_4;
+/// `ln 2 − LN2_HI`, rounded.
+const LN2_LO: f32 = -2.121_944_4e-4;
+
+/// `exp(x)`, branch-free: `x = n·ln 2 + r` with `n = round(x·log2 e)` (Cody–Waite, two-part
+/// `ln 2`), `|r| ≤ ½ln 2`, `exp(r)` by its degree-7 Taylor polynomial (truncation below
+/// `6·10⁻⁹` relative), times `2^n` built from the exponent bits. Within about 1 ulp for
+/// `−80 ≤ x ≤ 88.37`; returns 0 below `−80` (the true value is below `1.9·10⁻³⁵`; stopping
+/// there keeps subnormal results, which cost microcode assists on x86, out of the vectorized
+/// kernels, also in the lanes whose value is discarded) and `exp(88.37) ≈ 2.4·10³⁸` above
+/// `88.37`, so callers only use it where that saturation is harmless. Not for NaN.
+#[inline(always)]
+fn exp_bf(x: f32) -> f32 {
+    let xc = min_bf(max_bf(x, -80.0), 88.37);
+    let t = xc * LOG2_E + ROUND_MAGIC;
+    let n = t - ROUND_MAGIC;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    // Estrin's scheme (see `erfcx_fraction`); the leading `1 + r` is added last.
+    let r2 = r * r;
+    let hi_terms = (0.5 + r * (1.0 / 6.0))
+        + r2 * ((1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0)));
+    let p = 1.0 + (r + r2 * hi_terms);
+    // t's low significand bits hold n + 2^22 (|n| ≤ 128).
+    let ni = t.to_bits() as i32 - ROUND_MAGIC.to_bits() as i32;
+    let scale = f32::from_bits(((ni + 127) as u32) << 23);
+    let e = p * scale;
+    if x < -80.0 {
+        0.0
+    } else {
+        e
+    }
+}
+
+/// `exp(x) − 1` for `x ≤ 0` (or `−∞`), branch-free: for `x > −½ln 2` the degree-8 Taylor
+/// polynomial (no cancellation, truncation below `10⁻⁹` relative), else `exp_bf(x) − 1`
+/// (cancellation at most a factor 2.4).
+#[inline(always)]
+fn expm1_neg_bf(x: f32) -> f32 {
+    let xs = max_bf(x, -0.35);
+    let series = xs
+        * (1.0
+            + xs * (0.5
+                + xs * (1.0 / 6.0
+                    + xs * (1.0 / 24.0
+                        + xs * (1.0 / 120.0
+                            + xs * (1.0 / 720.0 + xs * (1.0 / 5040.0 + xs * (1.0 / 40320.0))))))));
+    let big = exp_bf(x) - 1.0;
+    if x > -0.346_573_6 {
+        series
+    } else {
+        big
+    }
+}
+
+/// `exp(−x²/2)` with the rounding of `x²` compensated ([`square_split`]), branch-free, for
+/// `x ≥ 0` (or `+∞`); 0 for `x ≥ 15` (where it is below `2·10⁻⁴⁹`). Not for NaN.
+#[inline(always)]
+fn exp_neg_half_sq_bf(x: f32) -> f32 {
+    let (hi, lo) = square_split(min_bf(x, 15.0));
+    let e = exp_bf(-0.5 * hi);
+    e - e * (0.5 * lo)
+}
+
+/// `(x + ½, ½·(1 + p(q)))` for finite `x ≥ 0`: the Shepherd–Laframboise form of [`erfcx`]
+/// as a fraction, `erfcx(x) = second/first`, so that callers can fold the division into
+/// their own.
+#[inline(always)]
+fn erfcx_fraction(x: f32) -> (f32, f32) {
+    let q = (x - 2.0) / (x + 2.0);
+    // Estrin's scheme: four dependent multiply-adds instead of Horner's twelve, so that
+    // independent measurements overlap in the pipeline (the loop is latency-bound).
+    let c = &ERFCX_POLY;
+    let q2 = q * q;
+    let q4 = q2 * q2;
+    let q8 = q4 * q4;
+    let p0 = (c[0] + c[1] * q) + (c[2] + c[3] * q) * q2;
+    let p4 = (c[4] + c[5] * q) + (c[6] + c[7] * q) * q2;
+    let p8 = (c[8] + c[9] * q) + (c[10] + c[11] * q) * q2;
+    let p = (p0 + p4 * q4) + (p8 + c[12] * q4) * q8;
+    (x + 0.5, (1.0 + p) * 0.5)
+}
+
+/// Taylor coefficients of `erf(x)/x = (2/√π)·Σ (−1)^k x^{2k}/(k!(2k+1))`, `k = 0..=11`.
+const ERF_SMALL: [f32; 12] = [
+    core::f32::consts::FRAC_2_SQRT_PI,
+    -0.376_126_38,
+    0.112_837_92,
+    -0.026_866_172,
+    0.005_223_978,
+    -0.000_854_832_7,
+    0.000_120_553_326,
+    -1.492_565e-5,
+    1.646_211_4e-6,
+    -1.636_584_4e-7,
+    1.480_719_3e-8,
+    -1.229_055_5e-9,
+];
+
+/// `erf(x)` for `x ≥ 0` (or `+∞`) given `ex = exp(−x²)`, branch-free: the Taylor series for
+/// `x < 1`, `1 − exp(−x²)·erfcx(x)` above (no cancellation: `erfc(1) < 0.16`). Not for NaN.
+#[inline(always)]
+fn erf_nonneg_bf(x: f32, ex: f32) -> f32 {
+    let xs = x.min(1.0);
+    let x2 = xs * xs;
+    // Estrin's scheme in x² (written out: a loop here would keep the per-measurement loop
+    // around it from vectorizing).
+    let c = &ERF_SMALL;
+    let x4 = x2 * x2;
+    let x8 = x4 * x4;
+    let p0 = (c[0] + c[1] * x2) + (c[2] + c[3] * x2) * x4;
+    let p4 = (c[4] + c[5] * x2) + (c[6] + c[7] * x2) * x4;
+    let p8 = (c[8] + c[9] * x2) + (c[10] + c[11] * x2) * x4;
+    let small = xs * ((p0 + p4 * x8) + p8 * (x8 * x8));
+    let (den, num) = erfcx_fraction(x.min(10.0));
+    // 1 − ex·n/d = (d − ex·n)/d, selected as a fraction so that the division is not
+    // conditional.
+    let (top, bottom) = if x < 1.0 {
+        (small, 1.0)
+    } else {
+        (den - ex * num, den)
+    };
+    top / bottom
+}
+
 /// `E[X | X > a]` for `X ~ N(0, 1)`: the inverse Mills ratio `φ(a)/(1 − Φ(a))`
 /// (the one-bit score of paper eq. 18).
 ///
-/// Computed as `√(2/π)/erfcx(a/√2)` for `a ≥ 0` and `φ(a)/Φ(−a)` for `a < 0`. It behaves
-/// like `a + 1/a` for large `a` and like `φ(a)` (→ 0) for very negative `a`. Finite `a`
-/// never gives `NaN` or `±∞`. `upper_tail_mean(−∞) = 0`; `upper_tail_mean(+∞) = +∞`, which
-/// is the true limit (the mean of a tail beyond `a` is at least `a`). `NaN` in gives `NaN`
-/// out.
+/// With `t = |a|/√2` and `erfcx(t) = n/d` ([`erfcx`]'s polynomial form):
+/// `√(2/π)/erfcx(t) = √(2/π)·d/n` for `a ≥ 0`, and for `a < 0`
+/// `φ(a)/Φ(−a) = √(2/π)·E/(2 − E·erfcx(t)) = √(2/π)·E·d/(2d − E·n)` with `E = exp(−a²/2)`
+/// (the rounding of `a²` compensated; `E·erfcx(t) = erfc(t) ≤ 1`, so the difference loses
+/// at most one bit); `a` itself for `a > 10⁶` (the true value lies in `(a, a + 1/a)`, which
+/// rounds to `a`). Branch-free (both forms are computed and one is selected), so the
+/// per-measurement loop of eq. 18 vectorizes. It behaves like `a + 1/a` for large `a` and
+/// like `φ(a)` (→ 0) for very negative `a` (0 below `a ≈ −12.65`, where the true value is
+/// below `8·10⁻³⁶`). Finite `a` never gives `NaN` or `±∞`. `upper_tail_mean(−∞) = 0`;
+/// `upper_tail_mean(+∞) = +∞`, which is the true limit (the mean of a tail beyond `a` is at
+/// least `a`). `NaN` in gives `NaN` out.
+#[inline(always)]
 pub fn upper_tail_mean(a: f32) -> f32 {
-    if a.is_nan() || a == f32::INFINITY {
-        return a;
-    }
-    if a > HUGE_BOUND {
-        return a + 1.0 / a;
-    }
-    if a >= 0.0 {
-        SQRT_2_OVER_PI / erfcx_nonneg(a * FRAC_1_SQRT_2)
+    let aa = abs(a);
+    let (d, n) = erfcx_fraction(min_bf(aa * FRAC_1_SQRT_2, 1.0e30));
+    let e = exp_neg_half_sq_bf(aa);
+    let pos = a >= 0.0;
+    let num = SQRT_2_OVER_PI * d * if pos { 1.0 } else { e };
+    let den = if pos { n } else { 2.0 * d - e * n };
+    // The mean of the tail beyond a exceeds a; rounding must not put it below.
+    let r = max_bf(num / den, a);
+    // NaN and +∞ come out as themselves, as does everything beyond HUGE_BOUND.
+    if a > HUGE_BOUND || a.is_nan() {
+        a
     } else {
-        // Φ(−a) ∈ [½, 1]; φ(a) underflows gracefully (to 0 at a = −∞).
-        FRAC_1_SQRT_2PI * exp_neg_half_sq(a) / ndtr(-a)
+        r
     }
+}
+
+/// A bin `(a, b)` of [`truncated_normal_mean`] in the form its algorithms use: sorted
+/// bounds, midpoint `c` and half-width `h`, and the bounds reflected so that the midpoint is
+/// `≥ 0` (`a' = ap`, `b' = bp`, `|a'| ≤ b'`; `neg` says whether they were).
+#[derive(Clone, Copy)]
+struct Bin {
+    lo: f32,
+    hi: f32,
+    c: f32,
+    h: f32,
+    ap: f32,
+    bp: f32,
+    neg: bool,
+}
+
+/// [`Bin`] of `(a, b)`, branch-free.
+#[inline(always)]
+fn bin(a: f32, b: f32) -> Bin {
+    let lo = min_bf(a, b);
+    let hi = max_bf(b, a);
+    // Halving first keeps c and h finite; each is one rounding of an exact sum.
+    let c = 0.5 * lo + 0.5 * hi;
+    let h = 0.5 * hi - 0.5 * lo;
+    let neg = c < 0.0;
+    Bin {
+        lo,
+        hi,
+        c,
+        h,
+        ap: if neg { -hi } else { lo },
+        bp: if neg { -lo } else { hi },
+        neg,
+    }
+}
+
+/// Algorithm of [`truncated_normal_mean`] for one bin (module docs): `NaN`, equal or
+/// doubly infinite bounds, or a reflected lower bound beyond [`HUGE_BOUND`].
+const CASE_SPECIAL: u32 = 0;
+/// One infinite bound: `±upper_tail_mean` of the other.
+const CASE_HALF: u32 = 1;
+/// Narrow interval: the series in `(c·h)²` and `h²`.
+const CASE_NARROW: u32 = 2;
+/// Both bounds in one tail, `a' ≥ ½`: the `erfcx` form.
+const CASE_TAIL: u32 = 3;
+/// Straddling 0 or near it, `a' < ½`: the `erf` form.
+const CASE_NEAR: u32 = 4;
+
+/// Which algorithm of [`truncated_normal_mean`] applies to `(a, b)` and its [`Bin`]
+/// (non-short-circuit logic and selects only, so that a block of them vectorizes).
+#[inline(always)]
+fn case_of(a: f32, b: f32, s: &Bin) -> u32 {
+    let special = a.is_nan()
+        | b.is_nan()
+        | (s.lo == s.hi)
+        | (s.ap > HUGE_BOUND)
+        | ((s.lo == f32::NEG_INFINITY) & (s.hi == f32::INFINITY));
+    let narrow = (s.h <= H_NARROW) & (abs(s.c * s.h) <= LAMBDA_NARROW);
+    let far = if s.ap >= ERF_FORM_BELOW {
+        CASE_TAIL
+    } else {
+        CASE_NEAR
+    };
+    let finite = if narrow { CASE_NARROW } else { far };
+    let open = if s.bp == f32::INFINITY {
+        CASE_HALF
+    } else {
+        finite
+    };
+    if special {
+        CASE_SPECIAL
+    } else {
+        open
+    }
+}
+
+/// Undoes the reflection of [`Bin`].
+#[inline(always)]
+fn unreflect(s: &Bin, m: f32) -> f32 {
+    if s.neg {
+        -m
+    } else {
+        m
+    }
+}
+
+/// The exact mean lies in `(lo, hi)`; a few ulp of rounding must not push it outside.
+#[inline(always)]
+fn clamp_to(s: &Bin, m: f32) -> f32 {
+    min_bf(max_bf(m, s.lo), s.hi)
+}
+
+/// [`CASE_SPECIAL`]: `NaN` for a `NaN` bound, the bound itself for `a == b`, 0 for
+/// `(−∞, ∞)`, and `±a'` (which the mean rounds to) beyond [`HUGE_BOUND`].
+#[inline]
+fn special_mean(a: f32, b: f32, s: &Bin) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else if s.lo == s.hi {
+        s.lo
+    } else if s.lo == f32::NEG_INFINITY && s.hi == f32::INFINITY {
+        0.0
+    } else {
+        unreflect(s, s.ap)
+    }
+}
+
+/// [`CASE_HALF`]: `(a', ∞)` (or `(−∞, −a')` reflected).
+#[inline(always)]
+fn half_mean(s: &Bin) -> f32 {
+    unreflect(s, upper_tail_mean(s.ap))
+}
+
+/// [`CASE_NARROW`]: `c·(1 + μR(Λ, μ))`, `Λ = (c·h)²`, `μ = h²` (module docs). The inputs
+/// are clamped to the series' domain, so other bins give finite garbage, not `NaN`.
+#[inline(always)]
+fn narrow_mean(s: &Bin) -> f32 {
+    let lambda = min_bf(max_bf(s.c * s.h, -LAMBDA_NARROW), LAMBDA_NARROW);
+    let h = min_bf(s.h, H_NARROW);
+    clamp_to(s, s.c + s.c * narrow_correction(lambda * lambda, h * h))
+}
+
+/// `(d, −expm1(−d), exp(−d))` with `d = (b'² − a'²)/2 = 2·h·|c| ≥ 0` (possibly `+∞`).
+#[inline(always)]
+fn tilt(s: &Bin) -> (f32, f32) {
+    let d = 2.0 * (s.h * abs(s.c));
+    let em1 = expm1_neg_bf(-d);
+    (-em1, 1.0 + em1)
+}
+
+/// [`CASE_TAIL`]: `0 ≤ ½ ≤ a' < b' < ∞`, with `exp(−a'²/2)` factored out of both tails:
+/// `√(2/π)·(1 − E)/(erfcx(a'/√2) − E·erfcx(b'/√2))`, both `erfcx` as fractions so that one
+/// division remains.
+#[inline(always)]
+fn tail_mean(s: &Bin) -> f32 {
+    let (one_minus_e, e) = tilt(s);
+    let (da, na) = erfcx_fraction(min_bf(abs(s.ap) * FRAC_1_SQRT_2, 1.0e30));
+    let (db, nb) = erfcx_fraction(min_bf(abs(s.bp) * FRAC_1_SQRT_2, 1.0e30));
+    // ea − E·eb = (na·db − E·nb·da)/(da·db); da ≤ 7.1·10⁵ here, so nothing overflows.
+    let m = SQRT_2_OVER_PI * one_minus_e * (da * db) / (na * db - e * (nb * da));
+    clamp_to(s, unreflect(s, m))
+}
+
+/// [`CASE_NEAR`]: `a' < ½`, `|a'| ≤ b' < ∞`:
+/// `√(2/π)·exp(−a'²/2)·(1 − E)/(erf(b'/√2) − erf(a'/√2))`. The two `erf` need
+/// `exp(−a'²/2)` and `exp(−b'²/2) = exp(−a'²/2)·E`, so one `exp` (besides `E`'s) serves all.
+/// The rounding of `d` in `E` costs `erf(b'/√2)` at most `0.2·2⁻²³` relative (`d ≤ b'²/2` and
+/// `t²·erfc(t) ≤ 0.2`).
+#[inline(always)]
+fn near_mean(s: &Bin) -> f32 {
+    let (one_minus_e, e) = tilt(s);
+    let phi_a = exp_neg_half_sq_bf(abs(s.ap));
+    let ta = s.ap * FRAC_1_SQRT_2;
+    let erf_a = erf_nonneg_bf(abs(ta), phi_a);
+    let erf_a = if ta < 0.0 { -erf_a } else { erf_a };
+    let erf_b = erf_nonneg_bf(abs(s.bp) * FRAC_1_SQRT_2, phi_a * e);
+    let m = SQRT_2_OVER_PI * phi_a * one_minus_e / (erf_b - erf_a);
+    clamp_to(s, unreflect(s, m))
 }
 
 /// `E[X | a < X < b]` for `X ~ N(0, 1)`: `(φ(a) − φ(b))/(Φ(b) − Φ(a))`, the ratio in the
@@ -276,47 +618,117 @@ pub fn upper_tail_mean(a: f32) -> f32 {
 /// Accurate to a few ulp (see the module docs) for intervals deep in one tail (e.g.
 /// `(30, 30.5)` or `(−10⁴, −9999)`, where the mean is the bound nearest 0 plus about
 /// `1/|bound|`), for intervals straddling 0, and for intervals as narrow as one ulp.
+/// [`truncated_normal_mean_block`] computes the same bits for [`LANES`] bins at a time.
+#[inline]
 pub fn truncated_normal_mean(a: f32, b: f32) -> f32 {
-    if a.is_nan() || b.is_nan() {
-        return f32::NAN;
+    let s = bin(a, b);
+    match case_of(a, b, &s) {
+        CASE_HALF => half_mean(&s),
+        CASE_NARROW => narrow_mean(&s),
+        CASE_TAIL => tail_mean(&s),
+        CASE_NEAR => near_mean(&s),
+        _ => special_mean(a, b, &s),
     }
-    if a == b {
-        return a;
-    }
-    let (a, b) = if a < b { (a, b) } else { (b, a) };
-    if a == f32::NEG_INFINITY {
-        return if b == f32::INFINITY {
-            0.0
-        } else {
-            -upper_tail_mean(-b)
-        };
-    }
-    if b == f32::INFINITY {
-        return upper_tail_mean(a);
-    }
+}
 
-    // Finite a < b. Halving first keeps c and h finite; each is one rounding of an exact sum.
-    let c = 0.5 * a + 0.5 * b;
-    let h = 0.5 * b - 0.5 * a;
-    let lambda = c * h;
-    let mean = if h <= H_NARROW && libm::fabsf(lambda) <= LAMBDA_NARROW {
-        c + c * narrow_correction(lambda * lambda, h * h)
-    } else if a < 0.0 && b > 0.0 {
-        straddle_mean(a, b)
-    } else if b <= 0.0 {
-        // One tail: reflect to 0 ≤ a < b.
-        -upper_interval_mean(-b, -a, -c, h)
-    } else {
-        upper_interval_mean(a, b, c, h)
+/// Bins per call of [`truncated_normal_mean_block`]: 8 `f32`, one AVX register.
+pub const LANES: usize = 8;
+
+/// [`truncated_normal_mean`] of `LANES` bins `(a[k], b[k])`, bit for bit the same values.
+///
+/// Each algorithm of the scalar function (module docs) that at least one bin of the block
+/// needs runs branch-free over the whole block, and each bin keeps its own algorithm's
+/// result, so the compiler vectorizes every pass: a block whose bins share one case costs
+/// one vectorized pass. This is the multi-bit kernel of eq. (15)/(29) on targets with SIMD
+/// ([`crate::likelihood::quantized_g`]); scalar targets call [`truncated_normal_mean`].
+pub fn truncated_normal_mean_block(a: &[f32; LANES], b: &[f32; LANES]) -> [f32; LANES] {
+    let mut bins = Bins {
+        lo: [0.0; LANES],
+        hi: [0.0; LANES],
+        c: [0.0; LANES],
+        h: [0.0; LANES],
+        ap: [0.0; LANES],
+        bp: [0.0; LANES],
+        neg: [false; LANES],
+        case: [CASE_SPECIAL; LANES],
     };
-    // The exact mean lies in (a, b); a few ulp of rounding must not push it outside.
-    libm::fminf(libm::fmaxf(mean, a), b)
+    for k in 0..LANES {
+        let s = bin(a[k], b[k]);
+        bins.case[k] = case_of(a[k], b[k], &s);
+        bins.lo[k] = s.lo;
+        bins.hi[k] = s.hi;
+        bins.c[k] = s.c;
+        bins.h[k] = s.h;
+        bins.ap[k] = s.ap;
+        bins.bp[k] = s.bp;
+        bins.neg[k] = s.neg;
+    }
+    let mut out = [0.0f32; LANES];
+    if bins.case.contains(&CASE_NARROW) {
+        pass(&bins, CASE_NARROW, &mut out, narrow_mean);
+    }
+    if bins.case.contains(&CASE_HALF) {
+        pass(&bins, CASE_HALF, &mut out, half_mean);
+    }
+    if bins.case.contains(&CASE_TAIL) {
+        pass(&bins, CASE_TAIL, &mut out, tail_mean);
+    }
+    if bins.case.contains(&CASE_NEAR) {
+        pass(&bins, CASE_NEAR, &mut out, near_mean);
+    }
+    for k in 0..LANES {
+        if bins.case[k] == CASE_SPECIAL {
+            out[k] = special_mean(a[k], b[k], &bins.lane(k));
+        }
+    }
+    out
+}
+
+/// A block of [`Bin`]s as a structure of arrays, with each bin's algorithm.
+struct Bins {
+    lo: [f32; LANES],
+    hi: [f32; LANES],
+    c: [f32; LANES],
+    h: [f32; LANES],
+    ap: [f32; LANES],
+    bp: [f32; LANES],
+    neg: [bool; LANES],
+    case: [u32; LANES],
+}
+
+impl Bins {
+    #[inline(always)]
+    fn lane(&self, k: usize) -> Bin {
+        Bin {
+            lo: self.lo[k],
+            hi: self.hi[k],
+            c: self.c[k],
+            h: self.h[k],
+            ap: self.ap[k],
+            bp: self.bp[k],
+            neg: self.neg[k],
+        }
+    }
+}
+
+/// One branch-free pass of algorithm `f` over a block, kept where `case == which`.
+///
+/// For this loop to vectorize, `f` must be free of loops and of selects between a value and
+/// a constant that feeds a long computation: the optimizer turns `min_bf(x, 10.0)` ahead of
+/// a polynomial into a branch (so as to fold the constant path), which leaves the whole pass
+/// scalar. Such clamps use `f32::min`/`f32::max`, which stay one instruction sequence.
+#[inline(always)]
+fn pass<F: Fn(&Bin) -> f32>(bins: &Bins, which: u32, out: &mut [f32; LANES], f: F) {
+    for (k, o) in out.iter_mut().enumerate() {
+        let v = f(&bins.lane(k));
+        *o = if bins.case[k] == which { v } else { *o };
+    }
 }
 
 /// `μ·R(Λ, μ)` of the narrow-interval series (module docs), `Λ = (c·h)²`, `μ = h²`:
 /// the mean is `c·(1 + μ·R)`. All terms of total degree ≤ 4 in `(Λ, μ)`; for `Λ ≤ ¼`,
 /// `μ ≤ 1/16` the neglected ones are below 10⁻⁹ relative to the mean.
-#[inline]
+#[inline(always)]
 fn narrow_correction(big_l: f32, mu: f32) -> f32 {
     // R_ij multiplies Λ^i μ^j (coefficients from `gauss_golden.py --derive`).
     const R00: f32 = -1.0 / 3.0;
@@ -340,40 +752,4 @@ fn narrow_correction(big_l: f32, mu: f32) -> f32 {
     let k2 = R20 + mu * (R21 + mu * R22);
     let k3 = R30 + mu * R31;
     mu * (k0 + big_l * (k1 + big_l * (k2 + big_l * (k3 + big_l * R40))))
-}
-
-/// The mean over `(a, b)` with `a < 0 < b` (finite): no cancellation in either difference.
-#[inline]
-fn straddle_mean(a: f32, b: f32) -> f32 {
-    let (m, big_m, sign) = if -a < b {
-        (-a, b, 1.0)
-    } else if -a > b {
-        (b, -a, -1.0)
-    } else {
-        return 0.0;
-    };
-    // d = (M² − m²)/2 > 0, possibly +∞ (then expm1 = −1).
-    let d = (0.5 * (big_m - m)) * (big_m + m);
-    let num = exp_neg_half_sq(m) * -libm::expm1f(-d);
-    let den = libm::erff(b * FRAC_1_SQRT_2) + libm::erff(-a * FRAC_1_SQRT_2);
-    sign * SQRT_2_OVER_PI * num / den
-}
-
-/// The mean over `(a, b)` with `0 ≤ a < b` finite, midpoint `c` and half-width `h`, outside
-/// the narrow region: the `erfcx` form with `exp(−a²/2)` factored out.
-#[inline]
-fn upper_interval_mean(a: f32, b: f32, c: f32, h: f32) -> f32 {
-    if a > HUGE_BOUND {
-        return a;
-    }
-    // d = (b² − a²)/2, possibly +∞ (then E = 0 and this is upper_tail_mean(a)).
-    let d = 2.0 * (h * c);
-    let em1 = libm::expm1f(-d);
-    if a < ERF_FORM_BELOW {
-        let den = libm::erff(b * FRAC_1_SQRT_2) - libm::erff(a * FRAC_1_SQRT_2);
-        return SQRT_2_OVER_PI * exp_neg_half_sq(a) * -em1 / den;
-    }
-    let e = 1.0 + em1;
-    let den = erfcx_nonneg(a * FRAC_1_SQRT_2) - e * erfcx_nonneg(b * FRAC_1_SQRT_2);
-    SQRT_2_OVER_PI * -em1 / den
 }

@@ -19,7 +19,7 @@
 //! one-bit gradient collapses toward 0 beyond about 4.75 `s_m` of violation; this
 //! implementation deliberately does not reproduce that artefact.
 
-use crate::gauss::{truncated_normal_mean, upper_tail_mean};
+use crate::gauss::{truncated_normal_mean, truncated_normal_mean_block, upper_tail_mean, LANES};
 use crate::{Error, Result};
 
 /// The measurements, borrowed, in the form each score needs.
@@ -260,21 +260,65 @@ impl<'a> PseudoLikelihood<'a> {
 /// through the inverse Mills ratio so it stays finite and accurate for any violation.
 /// Slices must have equal lengths (checked by [`PseudoLikelihood::g`]).
 pub fn one_bit_g(z: &[f32], signs: &[f32], inv_s: &[f32], g: &mut [f32]) {
-    for (((gm, &zm), &ym), &is) in g.iter_mut().zip(z).zip(signs).zip(inv_s) {
-        *gm = ym * upper_tail_mean(-ym * zm * is) * is;
+    // Equal-length reslices let the compiler drop bounds checks; the body is branch-free
+    // (`upper_tail_mean` selects), so the loop vectorizes.
+    let n = g.len().min(z.len()).min(signs.len()).min(inv_s.len());
+    let (z, signs, inv_s, g) = (&z[..n], &signs[..n], &inv_s[..n], &mut g[..n]);
+    for i in 0..n {
+        let (ym, is) = (signs[i], inv_s[i]);
+        g[i] = ym * upper_tail_mean(-ym * z[i] * is) * is;
     }
 }
 
 /// Eq. 15 / 29, multi-bit: `g_m = E[X | a_m < X < b_m] / s_m` with `a_m = (l_m − z_m)/s_m`,
 /// `b_m = (u_m − z_m)/s_m` (eq. 16 in the paper's sign convention `ũ = −b`, `l̃ = −a`).
 /// Slices must have equal lengths (checked by [`PseudoLikelihood::g`]).
+///
+/// On targets with SIMD registers (x86, x86_64, aarch64) the bins go through
+/// [`truncated_normal_mean_block`] [`LANES`] at a time, elsewhere (Cortex-M, RISC-V
+/// microcontrollers) one by one through [`truncated_normal_mean`]; both give the same bits.
 pub fn quantized_g(z: &[f32], lower: &[f32], upper: &[f32], inv_s: &[f32], g: &mut [f32]) {
-    for ((((gm, &zm), &l), &u), &is) in g.iter_mut().zip(z).zip(lower).zip(upper).zip(inv_s) {
-        let a = (l - zm) * is;
-        let b = (u - zm) * is;
-        *gm = truncated_normal_mean(a, b) * is;
+    let n = g
+        .len()
+        .min(z.len())
+        .min(lower.len())
+        .min(upper.len())
+        .min(inv_s.len());
+    // Equal-length reslices let the compiler drop the bounds checks.
+    let (z, lower, upper, inv_s, g) = (&z[..n], &lower[..n], &upper[..n], &inv_s[..n], &mut g[..n]);
+    let blocked = if BLOCKS { n - n % LANES } else { 0 };
+    let blocks = z[..blocked]
+        .chunks_exact(LANES)
+        .zip(lower.chunks_exact(LANES))
+        .zip(upper.chunks_exact(LANES))
+        .zip(inv_s.chunks_exact(LANES))
+        .zip(g.chunks_exact_mut(LANES));
+    for ((((zb, lb), ub), sb), gb) in blocks {
+        let mut a = [0.0f32; LANES];
+        let mut b = [0.0f32; LANES];
+        for k in 0..LANES {
+            a[k] = (lb[k] - zb[k]) * sb[k];
+            b[k] = (ub[k] - zb[k]) * sb[k];
+        }
+        let mean = truncated_normal_mean_block(&a, &b);
+        for k in 0..LANES {
+            gb[k] = mean[k] * sb[k];
+        }
+    }
+    for i in blocked..n {
+        let is = inv_s[i];
+        let a = (lower[i] - z[i]) * is;
+        let b = (upper[i] - z[i]) * is;
+        g[i] = truncated_normal_mean(a, b) * is;
     }
 }
+
+/// Whether [`quantized_g`] runs in blocks of [`LANES`] (targets with SIMD registers).
+const BLOCKS: bool = cfg!(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "aarch64"
+));
 
 /// Eq. 20, linear with diagonal `AAᵀ`: `g_m = (y_m − z_m)/s_m²`, with `inv_var[m] = 1/s_m²`.
 pub fn linear_diagonal_g(z: &[f32], y: &[f32], inv_var: &[f32], g: &mut [f32]) {

@@ -1,7 +1,10 @@
 //! Tests of `qcs_core::gauss` against mpmath golden values
 //! (`tests/reference/gauss_golden.py` → `tests/data/gauss_*.csv`) and special cases.
 
-use qcs_core::gauss::{erfcx, log_ndtr, ndtr, truncated_normal_mean, upper_tail_mean};
+use qcs_core::gauss::{
+    erfcx, log_ndtr, ndtr, truncated_normal_mean, truncated_normal_mean_block, upper_tail_mean,
+    LANES,
+};
 
 /// Required relative accuracy (the module's target).
 const REL_TOL: f64 = 1e-5;
@@ -316,4 +319,81 @@ fn narrow_intervals_approach_the_midpoint_continuously() {
             prev = m;
         }
     }
+}
+
+/// `truncated_normal_mean_block` is `truncated_normal_mean` lane by lane, bit for bit, for
+/// every pair of the sweep grid (all algorithms, special values and both argument orders),
+/// packed into blocks in two orders: grid order (blocks that share an algorithm) and a
+/// fixed pseudo-random permutation (blocks that mix them).
+#[test]
+fn block_matches_scalar_bitwise() {
+    let grid = sweep_grid();
+    let mut extra = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+    extra.extend([
+        0.3f32, -0.3, 0.6, 1.2, -2.5, 7.0, 0.249, 0.251, 1e6, 1.1e6, -1e6,
+    ]);
+    let values: Vec<f32> = grid.iter().chain(&extra).copied().collect();
+    let mut pairs: Vec<(f32, f32)> = Vec::new();
+    for &a in &values {
+        for &b in &values {
+            pairs.push((a, b));
+        }
+    }
+    let mut shuffled = pairs.clone();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for i in (1..shuffled.len()).rev() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        shuffled.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    let mut blocks = 0usize;
+    for list in [&pairs, &shuffled] {
+        for chunk in list.chunks_exact(LANES) {
+            let a: [f32; LANES] = core::array::from_fn(|k| chunk[k].0);
+            let b: [f32; LANES] = core::array::from_fn(|k| chunk[k].1);
+            let got = truncated_normal_mean_block(&a, &b);
+            for k in 0..LANES {
+                let want = truncated_normal_mean(a[k], b[k]);
+                assert!(
+                    got[k].to_bits() == want.to_bits() || got[k].is_nan() && want.is_nan(),
+                    "block lane ({:e}, {:e}): {:e} vs scalar {:e}",
+                    a[k],
+                    b[k],
+                    got[k],
+                    want
+                );
+            }
+            blocks += 1;
+        }
+    }
+    assert!(blocks > 100_000);
+}
+
+/// The extended check of the algorithm switches (not run by default: its mpmath table is
+/// generated on demand, see `gauss_golden.py --switch-check`). Checks the table's intervals
+/// in both orders, through the scalar function and through the block kernel.
+#[test]
+#[ignore = "needs QCS_SWITCH_CSV from gauss_golden.py --switch-check"]
+fn switch_check() {
+    let path = std::env::var("QCS_SWITCH_CSV").expect("QCS_SWITCH_CSV");
+    let text = std::fs::read_to_string(&path).expect("switch table");
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    let mut t = Tally::new("truncated_normal_mean (switch check)");
+    let mut block: Vec<(f32, f32, f64)> = Vec::new();
+    for r in rows(text) {
+        let (a, b, want) = (parse32(r[0]), parse32(r[1]), parse64(r[2]));
+        let at = format!("(a, b) = ({a:e}, {b:e})");
+        t.check(truncated_normal_mean(a, b), want, &at);
+        t.check(truncated_normal_mean(b, a), want, &at);
+        block.push((a, b, want));
+    }
+    for chunk in block.chunks_exact(LANES) {
+        let a: [f32; LANES] = core::array::from_fn(|k| chunk[k].0);
+        let b: [f32; LANES] = core::array::from_fn(|k| chunk[k].1);
+        for (k, m) in truncated_normal_mean_block(&a, &b).into_iter().enumerate() {
+            t.check(m, chunk[k].2, &format!("block ({:e}, {:e})", a[k], b[k]));
+        }
+    }
+    t.finish();
 }

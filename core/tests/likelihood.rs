@@ -201,3 +201,70 @@ fn bad_measurements_are_errors() {
     lik.prepare(1.0, &[], &mut cache).unwrap();
     assert!(lik.g(&[0.0, 0.0], &cache, &mut g, &mut [0.0]).is_err());
 }
+
+/// The golden rows again, but each group of rows that shares `(σ, β)` as one measurement
+/// vector (30–100 measurements with their own `z`, bins and `‖a_m‖²`), so that the kernels'
+/// vectorized blocks (8 measurements that mix algorithms) are checked against mpmath too;
+/// each result must also equal the single-measurement result bit for bit.
+/// `(σ, β)` of a group of golden rows, as f32 bits.
+type GroupKey = (u32, u32);
+
+#[test]
+fn whole_vectors_match_mpmath_and_single_measurements() {
+    for (file, quantized) in [
+        ("likelihood_quantized.csv", true),
+        ("likelihood_one_bit.csv", false),
+    ] {
+        let (_, rows) = common::read_csv(file);
+        let sb = if quantized { 3 } else { 2 };
+        let mut groups: Vec<(GroupKey, Vec<&Vec<f64>>)> = Vec::new();
+        for r in &rows {
+            let key = ((r[sb] as f32).to_bits(), (r[sb + 1] as f32).to_bits());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, g)) => g.push(r),
+                None => groups.push((key, vec![r])),
+            }
+        }
+        assert!(groups.len() >= 5 && groups.iter().all(|(_, g)| g.len() >= 16));
+        for ((sigma, beta), group) in &groups {
+            let (sigma, beta) = (f32::from_bits(*sigma), f32::from_bits(*beta));
+            let col = |j: usize| group.iter().map(|r| r[j] as f32).collect::<Vec<f32>>();
+            let z = col(0);
+            let (lower, upper, signs) = (col(1), col(2), col(1));
+            let norms = col(sb + 2);
+            let meas = |i: Option<usize>| {
+                fn pick(v: &[f32], i: Option<usize>) -> &[f32] {
+                    match i {
+                        Some(i) => &v[i..=i],
+                        None => v,
+                    }
+                }
+                if quantized {
+                    Measurements::Quantized {
+                        lower: pick(&lower, i),
+                        upper: pick(&upper, i),
+                    }
+                } else {
+                    Measurements::OneBit {
+                        signs: pick(&signs, i),
+                    }
+                }
+            };
+            let lik = PseudoLikelihood::new(meas(None), sigma).expect("valid likelihood");
+            let mut cache = vec![0.0f32; z.len()];
+            lik.prepare(beta, &norms, &mut cache).expect("prepare");
+            let mut g = vec![0.0f32; z.len()];
+            lik.g(&z, &cache, &mut g, &mut []).expect("g");
+            for (i, r) in group.iter().enumerate() {
+                let exp = r[sb + 3];
+                assert!(
+                    close(g[i], exp, 2e-5, 1e-7 * cache[i] as f64),
+                    "{file} row {i} of σ={sigma} β={beta}: got {}, want {exp}",
+                    g[i]
+                );
+                let (single, _) = one(meas(Some(i)), sigma, beta, norms[i], z[i]);
+                assert_eq!(g[i].to_bits(), single.to_bits(), "{file} row {i}");
+            }
+        }
+    }
+}

@@ -271,9 +271,52 @@ def derive():
         print("R%d%d = %s" % (mon[0], mon[1], c))
 
 
+def switch_rows(n, seed):
+    """n random intervals concentrated on the switches between the algorithms of
+    truncated_normal_mean (narrow series / one tail / straddling, a' near 1/2, h near 1/4,
+    |c h| near 1/2) and on one-bit arguments, for the extended check `--switch-check`."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    while len(pairs) < n:
+        kind = rng.integers(4)
+        if kind == 0:  # around the narrow-series boundary h = 1/4, |c h| = 1/2
+            h = f32(rng.uniform(0.2, 0.3))
+            c = f32(rng.uniform(1.6, 2.4) * rng.choice([-1.0, 1.0]))
+        elif kind == 1:  # |c h| near 1/2 with small h
+            h = f32(10.0 ** rng.uniform(-4.0, np.log10(0.25)))
+            c = f32(rng.uniform(0.4, 0.6) / h * rng.choice([-1.0, 1.0]))
+        elif kind == 2:  # reflected lower bound near 1/2 (tail vs straddling form)
+            lo = f32(rng.uniform(0.3, 0.7))
+            hi = f32(lo + 10.0 ** rng.uniform(-0.5, 1.5))
+            pairs.append((lo, hi) if rng.random() < 0.5 else (-hi, -lo))
+            continue
+        else:  # straddling 0 with random widths
+            lo = f32(-(10.0 ** rng.uniform(-3.0, 1.5)))
+            hi = f32(10.0 ** rng.uniform(-3.0, 1.5))
+            pairs.append((lo, hi))
+            continue
+        a, b = f32(c - h), f32(c + h)
+        if a < b:
+            pairs.append((a, b))
+    return [(fmt_in(a), fmt_in(b), fmt_out(truncated_mean(a, b))) for a, b in uniq(pairs)]
+
+
 def main():
     if "--derive" in sys.argv:
         derive()
+        return
+    if "--switch-check" in sys.argv:
+        # Not committed (too large): python3 gauss_golden.py --switch-check 12000 /tmp/sw.csv
+        # then QCS_SWITCH_CSV=/tmp/sw.csv cargo test -p qcs-core --release --test gauss \
+        #   -- --ignored switch_check --nocapture
+        i = sys.argv.index("--switch-check")
+        n, path = int(sys.argv[i + 1]), sys.argv[i + 2]
+        rows = switch_rows(n, 7)
+        with open(path, "w") as f:
+            f.write("a,b,mean\n")
+            for r in rows:
+                f.write(",".join(r) + "\n")
+        print("wrote %s (%d rows)" % (path, len(rows)))
         return
     os.makedirs(OUT_DIR, exist_ok=True)
     write("gauss_erfcx.csv", "x,erfcx", erfcx_rows())
