@@ -107,7 +107,7 @@ def callers(elf, pattern):
     found, current = {}, None
     def clean(name):
         name = re.sub(r"::h[0-9a-f]{16}$", "", re.sub(r"\+0x[0-9a-f]+$", "", name))
-        return name.replace("$LT$", "<").replace("$GT$", ">")
+        return name.replace("$LT$", "<").replace("$GT$", ">").replace("$C$", ",")
 
     for line in dis.splitlines():
         m = re.match(r"^[0-9a-f]+ <(.*)>:$", line)
