@@ -642,40 +642,12 @@ pub const LANES: usize = 8;
 /// one vectorized pass. This is the multi-bit kernel of eq. (15)/(29) on targets with SIMD
 /// ([`crate::likelihood::quantized_g`]); scalar targets call [`truncated_normal_mean`].
 pub fn truncated_normal_mean_block(a: &[f32; LANES], b: &[f32; LANES]) -> [f32; LANES] {
-    let mut bins = Bins {
-        lo: [0.0; LANES],
-        hi: [0.0; LANES],
-        c: [0.0; LANES],
-        h: [0.0; LANES],
-        ap: [0.0; LANES],
-        bp: [0.0; LANES],
-        neg: [false; LANES],
-        case: [CASE_SPECIAL; LANES],
-    };
-    for k in 0..LANES {
-        let s = bin(a[k], b[k]);
-        bins.case[k] = case_of(a[k], b[k], &s);
-        bins.lo[k] = s.lo;
-        bins.hi[k] = s.hi;
-        bins.c[k] = s.c;
-        bins.h[k] = s.h;
-        bins.ap[k] = s.ap;
-        bins.bp[k] = s.bp;
-        bins.neg[k] = s.neg;
-    }
+    let bins = Bins::new(a, b);
     let mut out = [0.0f32; LANES];
-    if bins.case.contains(&CASE_NARROW) {
-        pass(&bins, CASE_NARROW, &mut out, narrow_mean);
-    }
-    if bins.case.contains(&CASE_HALF) {
-        pass(&bins, CASE_HALF, &mut out, half_mean);
-    }
-    if bins.case.contains(&CASE_TAIL) {
-        pass(&bins, CASE_TAIL, &mut out, tail_mean);
-    }
-    if bins.case.contains(&CASE_NEAR) {
-        pass(&bins, CASE_NEAR, &mut out, near_mean);
-    }
+    pass(&bins, CASE_NARROW, &mut out, narrow_mean);
+    pass(&bins, CASE_HALF, &mut out, half_mean);
+    pass(&bins, CASE_TAIL, &mut out, tail_mean);
+    pass(&bins, CASE_NEAR, &mut out, near_mean);
     for k in 0..LANES {
         if bins.case[k] == CASE_SPECIAL {
             out[k] = special_mean(a[k], b[k], &bins.lane(k));
@@ -697,6 +669,28 @@ struct Bins {
 }
 
 impl Bins {
+    /// The [`Bin`]s of `(a[k], b[k])` and their algorithms.
+    #[inline(always)]
+    fn new(a: &[f32; LANES], b: &[f32; LANES]) -> Self {
+        let mut bins = Bins {
+            lo: [0.0; LANES],
+            hi: [0.0; LANES],
+            c: [0.0; LANES],
+            h: [0.0; LANES],
+            ap: [0.0; LANES],
+            bp: [0.0; LANES],
+            neg: [false; LANES],
+            case: [CASE_SPECIAL; LANES],
+        };
+        for k in 0..LANES {
+            let s = bin(a[k], b[k]);
+            bins.case[k] = case_of(a[k], b[k], &s);
+            (bins.lo[k], bins.hi[k], bins.c[k], bins.h[k]) = (s.lo, s.hi, s.c, s.h);
+            (bins.ap[k], bins.bp[k], bins.neg[k]) = (s.ap, s.bp, s.neg);
+        }
+        bins
+    }
+
     #[inline(always)]
     fn lane(&self, k: usize) -> Bin {
         Bin {
@@ -711,7 +705,8 @@ impl Bins {
     }
 }
 
-/// One branch-free pass of algorithm `f` over a block, kept where `case == which`.
+/// One branch-free pass of algorithm `f` over a block, kept where `case == which`; nothing
+/// when no bin of the block needs `f`.
 ///
 /// For this loop to vectorize, `f` must be free of loops and of selects between a value and
 /// a constant that feeds a long computation: the optimizer turns `min_bf(x, 10.0)` ahead of
@@ -719,6 +714,9 @@ impl Bins {
 /// scalar. Such clamps use `f32::min`/`f32::max`, which stay one instruction sequence.
 #[inline(always)]
 fn pass<F: Fn(&Bin) -> f32>(bins: &Bins, which: u32, out: &mut [f32; LANES], f: F) {
+    if !bins.case.contains(&which) {
+        return;
+    }
     for (k, o) in out.iter_mut().enumerate() {
         let v = f(&bins.lane(k));
         *o = if bins.case[k] == which { v } else { *o };
