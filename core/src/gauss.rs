@@ -565,7 +565,8 @@ fn narrow_mean(s: &Bin) -> f32 {
     clamp_to(s, s.c + s.c * narrow_correction(lambda * lambda, h * h))
 }
 
-/// `(d, −expm1(−d), exp(−d))` with `d = (b'² − a'²)/2 = 2·h·|c| ≥ 0` (possibly `+∞`).
+/// `(1 − E, E)` with `E = exp(−d)`, `d = (b'² − a'²)/2 = 2·h·|c| ≥ 0` (possibly `+∞`);
+/// `1 − E = −expm1(−d)` without cancellation.
 #[inline(always)]
 fn tilt(s: &Bin) -> (f32, f32) {
     let d = 2.0 * (s.h * abs(s.c));

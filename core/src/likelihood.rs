@@ -260,13 +260,9 @@ impl<'a> PseudoLikelihood<'a> {
 /// through the inverse Mills ratio so it stays finite and accurate for any violation.
 /// Slices must have equal lengths (checked by [`PseudoLikelihood::g`]).
 pub fn one_bit_g(z: &[f32], signs: &[f32], inv_s: &[f32], g: &mut [f32]) {
-    // Equal-length reslices let the compiler drop bounds checks; the body is branch-free
-    // (`upper_tail_mean` selects), so the loop vectorizes.
-    let n = g.len().min(z.len()).min(signs.len()).min(inv_s.len());
-    let (z, signs, inv_s, g) = (&z[..n], &signs[..n], &inv_s[..n], &mut g[..n]);
-    for i in 0..n {
-        let (ym, is) = (signs[i], inv_s[i]);
-        g[i] = ym * upper_tail_mean(-ym * z[i] * is) * is;
+    // The body is branch-free (`upper_tail_mean` selects), so the loop vectorizes.
+    for (((gm, &zm), &ym), &is) in g.iter_mut().zip(z).zip(signs).zip(inv_s) {
+        *gm = ym * upper_tail_mean(-ym * zm * is) * is;
     }
 }
 
@@ -297,8 +293,7 @@ pub fn quantized_g(z: &[f32], lower: &[f32], upper: &[f32], inv_s: &[f32], g: &m
         let mut a = [0.0f32; LANES];
         let mut b = [0.0f32; LANES];
         for k in 0..LANES {
-            a[k] = (lb[k] - zb[k]) * sb[k];
-            b[k] = (ub[k] - zb[k]) * sb[k];
+            (a[k], b[k]) = standardized(zb[k], lb[k], ub[k], sb[k]);
         }
         let mean = truncated_normal_mean_block(&a, &b);
         for k in 0..LANES {
@@ -306,11 +301,15 @@ pub fn quantized_g(z: &[f32], lower: &[f32], upper: &[f32], inv_s: &[f32], g: &m
         }
     }
     for i in blocked..n {
-        let is = inv_s[i];
-        let a = (lower[i] - z[i]) * is;
-        let b = (upper[i] - z[i]) * is;
-        g[i] = truncated_normal_mean(a, b) * is;
+        let (a, b) = standardized(z[i], lower[i], upper[i], inv_s[i]);
+        g[i] = truncated_normal_mean(a, b) * inv_s[i];
     }
+}
+
+/// The standardized bin `((l − z)/s, (u − z)/s)` of eq. 16, given `1/s`.
+#[inline(always)]
+fn standardized(z: f32, l: f32, u: f32, inv_s: f32) -> (f32, f32) {
+    ((l - z) * inv_s, (u - z) * inv_s)
 }
 
 /// Whether [`quantized_g`] runs in blocks of [`LANES`] (targets with SIMD registers).
