@@ -18,7 +18,7 @@ use crate::model::{Device, ScoreModel};
 use crate::prior::{NetworkPrior, PriorConfig};
 use crate::problem::Problem;
 use crate::reconstruct::{reconstruct, score, SamplerSettings};
-use crate::sensing::{self, Measured, SensorOperator, SensorQuantizer, SensorSettings};
+use crate::sensing::{self, Measured, SensorQuantizer, SensorSettings};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use qcs_core::frame::SignalShape;
@@ -445,7 +445,7 @@ pub fn measure(
         measurements: m,
         quantizer,
         sigma,
-        operator: SensorOperator::Seeded,
+        operator: qcs_core::frame::OperatorKind::SeededGaussian,
         scaling: Scaling::PerMeasurement,
         seed: operator_seed,
         counter,
@@ -1295,6 +1295,7 @@ fn uncertainty_panel(
                     values: image,
                     lo: 0.0,
                     hi: top,
+                    label: String::new(),
                 });
             }
         }
@@ -1305,6 +1306,7 @@ fn uncertainty_panel(
         width: images.cols,
         columns: count,
         zoom: 2,
+        caption: String::new(),
     }
     .write(&out.join(format!("uncertainty_q{bits}_s{sigma}.png")))
 }
@@ -1352,6 +1354,7 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
             values: v,
             lo: 0.0,
             hi: 1.0,
+            label: String::new(),
         })
         .collect();
     Panel {
@@ -1360,6 +1363,7 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
         width: images.cols,
         columns: count,
         zoom: 2,
+        caption: String::new(),
     }
     .write(&out.join(format!("panel_q{bits}_s{sigma}.png")))
 }

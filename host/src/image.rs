@@ -49,7 +49,7 @@ fn write_png(
         .with_context(|| format!("{}: cannot write PNG", path.display()))
 }
 
-/// One tile of a [`Panel`]: an image and the range mapped to black–white.
+/// One tile of a [`Panel`]: an image, the range mapped to black–white, and its label.
 #[derive(Debug, Clone)]
 pub struct Tile<'a> {
     /// `height · width` values.
@@ -58,10 +58,13 @@ pub struct Tile<'a> {
     pub lo: f32,
     /// Value shown white.
     pub hi: f32,
+    /// The label written above the tile (`""` for none).
+    pub label: String,
 }
 
 /// A grid of same-sized grayscale tiles, `columns` per row, scaled up by an integer `zoom`,
-/// separated by a mid-grey gutter.
+/// separated by a mid-grey gutter, each with its label above it and an optional caption
+/// line below the grid.
 #[derive(Debug, Clone)]
 pub struct Panel<'a> {
     /// The tiles, row after row.
@@ -74,18 +77,29 @@ pub struct Panel<'a> {
     pub columns: usize,
     /// Integer magnification.
     pub zoom: usize,
+    /// A line of text below the grid (`""` for none), e.g. the scale of a std tile.
+    pub caption: String,
 }
 
+/// Height in pixels of a line of label text.
+const LABEL_HEIGHT: usize = 18;
+
 impl Panel<'_> {
-    /// Renders the panel into one image in `[0, 1]` and writes it as PNG.
+    /// Renders the panel with its labels and writes it as an RGB PNG.
     pub fn write(&self, path: &Path) -> Result<()> {
         const GUTTER: usize = 4;
         let cols = self.columns.max(1);
         let rows = self.tiles.len().div_ceil(cols);
         let (th, tw) = (self.height * self.zoom, self.width * self.zoom);
+        let row_h = LABEL_HEIGHT + th + GUTTER;
+        let caption_h = if self.caption.is_empty() {
+            0
+        } else {
+            LABEL_HEIGHT
+        };
         let out_w = cols * tw + (cols + 1) * GUTTER;
-        let out_h = rows * th + (rows + 1) * GUTTER;
-        let mut img = vec![0.5f32; out_w * out_h];
+        let out_h = GUTTER + rows * row_h + caption_h;
+        let mut rgb = vec![128u8; out_w * out_h * 3];
         for (k, tile) in self.tiles.iter().enumerate() {
             ensure!(
                 tile.values.len() == self.height * self.width,
@@ -95,21 +109,84 @@ impl Panel<'_> {
                 self.width
             );
             let (r, c) = (k / cols, k % cols);
-            let (y0, x0) = (GUTTER + r * (th + GUTTER), GUTTER + c * (tw + GUTTER));
+            let (y0, x0) = (
+                GUTTER + r * row_h + LABEL_HEIGHT,
+                GUTTER + c * (tw + GUTTER),
+            );
             let scale = if tile.hi > tile.lo {
-                1.0 / (tile.hi - tile.lo)
+                255.0 / (tile.hi - tile.lo)
             } else {
                 0.0
             };
             for y in 0..th {
                 for x in 0..tw {
                     let v = tile.values[(y / self.zoom) * self.width + x / self.zoom];
-                    img[(y0 + y) * out_w + x0 + x] = ((v - tile.lo) * scale).clamp(0.0, 1.0);
+                    let g = ((v - tile.lo) * scale).clamp(0.0, 255.0).round() as u8;
+                    let i = ((y0 + y) * out_w + x0 + x) * 3;
+                    rgb[i..i + 3].fill(g);
                 }
             }
         }
-        write_png_gray(path, &img, out_h, out_w, 0.0, 1.0)
+        let mut texts: Vec<(String, (i32, i32))> = self
+            .tiles
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.label.is_empty())
+            .map(|(k, t)| {
+                let (r, c) = (k / cols, k % cols);
+                let x = GUTTER + c * (tw + GUTTER);
+                (t.label.clone(), (x as i32, (GUTTER + r * row_h + 2) as i32))
+            })
+            .collect();
+        if !self.caption.is_empty() {
+            let y = GUTTER + rows * row_h;
+            texts.push((self.caption.clone(), (GUTTER as i32, y as i32)));
+        }
+        draw_texts(&mut rgb, out_w, out_h, &texts)?;
+        write_png_rgb(path, &rgb, out_h, out_w)
     }
+}
+
+/// Registers the embedded DejaVu Sans (`host/assets`, Bitstream Vera licence) as plotters'
+/// "sans-serif", so PNG panels and plots render text without system fonts.
+pub fn register_font() -> Result<()> {
+    static FONT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *FONT.get_or_init(|| {
+        plotters::style::register_font(
+            "sans-serif",
+            plotters::style::FontStyle::Normal,
+            include_bytes!("../assets/DejaVuSans.ttf"),
+        )
+        .is_ok()
+    });
+    ensure!(
+        ok,
+        "the embedded font (host/assets/DejaVuSans.ttf) is invalid"
+    );
+    Ok(())
+}
+
+/// Draws black-on-grey text lines at pixel positions (top-left corners) into an RGB buffer.
+fn draw_texts(
+    rgb: &mut [u8],
+    width: usize,
+    height: usize,
+    texts: &[(String, (i32, i32))],
+) -> Result<()> {
+    use plotters::prelude::*;
+    if texts.is_empty() {
+        return Ok(());
+    }
+    register_font()?;
+    let area = BitMapBackend::with_buffer(rgb, (width as u32, height as u32)).into_drawing_area();
+    let style = TextStyle::from(("sans-serif", 13).into_font()).color(&WHITE);
+    for (text, pos) in texts {
+        area.draw_text(text, &style, *pos)
+            .map_err(|e| anyhow::anyhow!("panel text {text:?}: {e}"))?;
+    }
+    area.present()
+        .map_err(|e| anyhow::anyhow!("panel text: {e}"))?;
+    Ok(())
 }
 
 /// Writes an 8-bit RGB image (`height · width · 3` bytes, row-major) as a PNG.

@@ -7,20 +7,26 @@
 //! |---|---|
 //! | [`sensing`] | the sensor side: `y = Q(Ax + n)` into a frame |
 //! | [`data`] | MNIST IDX, PNG and raw `f32` inputs; `.npy` output |
+//! | [`frame_file`] | frames on disk, read bounded by their declared length |
 //! | [`problem`] | host decode: a measurement frame → operator, likelihood, shape |
-//! | [`model`] | the ONNX score network: loading, plans per batch size and device |
+//! | [`model`] | the ONNX score network: loading, its declared input, plans per batch and device |
+//! | [`budget`] | the memory a reconstruction needs, from the frame header alone |
 //! | [`prior`] | the network as the core's `ScorePrior`, batched over threads |
 //! | [`reconstruct`] | Algorithm 1 over heap buffers, posterior mean / std |
-//! | [`image`] | PNG images and panels |
+//! | [`image`] | PNG images and labelled panels |
+//! | [`output`] | an output folder written all together or not at all |
 //! | [`baselines`] | BIHT and Lasso-W (FISTA) in a DCT / Haar basis, on the same measurements |
 //! | [`eval`] | the experiment harness behind `qcs-eval`: sweeps, CSV, tables, plots |
 #![deny(missing_docs)]
 
 pub mod baselines;
+pub mod budget;
 pub mod data;
 pub mod eval;
+pub mod frame_file;
 pub mod image;
 pub mod model;
+pub mod output;
 pub mod prior;
 pub mod problem;
 pub mod reconstruct;

@@ -9,8 +9,10 @@
 use anyhow::{bail, ensure, Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tract_core::internal::DimLike;
 use tract_core::runtime::{Runnable, State};
 use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::{Factoid, GenericFactoid};
 
 #[cfg(feature = "gpu")]
 use tract_cuda as _; // links tract's CUDA runtime into the registry of runtimes
@@ -35,17 +37,96 @@ impl Device {
     }
 }
 
+/// One dimension of the input a model declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredDim {
+    /// A fixed size.
+    Fixed(usize),
+    /// A named symbol (`batch`): any size.
+    Symbolic(String),
+    /// Not declared: any size.
+    Unknown,
+}
+
+impl DeclaredDim {
+    fn of(fact: &GenericFactoid<TDim>) -> Self {
+        match fact {
+            GenericFactoid::Only(d) => match d.to_usize() {
+                Ok(v) => DeclaredDim::Fixed(v),
+                Err(_) => DeclaredDim::Symbolic(d.to_string()),
+            },
+            GenericFactoid::Any => DeclaredDim::Unknown,
+        }
+    }
+
+    /// Whether a size of `v` fits.
+    pub fn admits(&self, v: usize) -> bool {
+        !matches!(self, DeclaredDim::Fixed(f) if *f != v)
+    }
+}
+
+impl std::fmt::Display for DeclaredDim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeclaredDim::Fixed(v) => write!(f, "{v}"),
+            DeclaredDim::Symbolic(s) => write!(f, "{s}"),
+            DeclaredDim::Unknown => write!(f, "?"),
+        }
+    }
+}
+
+/// The input a score model declares: `[batch, C, H, W]` of `f32`, checked at load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputSignature {
+    /// The batch dimension (symbolic in the exported models: any batch).
+    pub batch: DeclaredDim,
+    /// Channels, height and width.
+    pub image: [DeclaredDim; 3],
+}
+
+impl InputSignature {
+    /// `[C, H, W]` when all three are fixed.
+    pub fn fixed_image(&self) -> Option<[usize; 3]> {
+        match &self.image {
+            [DeclaredDim::Fixed(c), DeclaredDim::Fixed(h), DeclaredDim::Fixed(w)] => {
+                Some([*c, *h, *w])
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for InputSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [c, h, w] = &self.image;
+        write!(f, "[{}, {c}, {h}, {w}]", self.batch)
+    }
+}
+
 /// An ONNX score model, parsed once.
 #[derive(Debug, Clone)]
 pub struct ScoreModel {
     path: PathBuf,
     model: InferenceModel,
+    input: InputSignature,
 }
 
 impl ScoreModel {
     /// Parses the ONNX file. The exporter's intermediate shape annotations are ignored, so a
     /// dynamic-batch model can be given any concrete batch later.
+    ///
+    /// Errors name the file: a directory or a missing file, not ONNX, not one input and one
+    /// output, an input that is not `f32` or not of rank 4 (`[batch, C, H, W]`).
     pub fn load(path: &Path) -> Result<Self> {
+        if path.is_dir() {
+            bail!(
+                "{}: is a directory; --model takes an ONNX file",
+                path.display()
+            );
+        }
+        if !path.exists() {
+            bail!("{}: no such model file", path.display());
+        }
         let model = tract_onnx::onnx()
             .with_ignore_value_info(true)
             .model_for_path(path)
@@ -57,15 +138,41 @@ impl ScoreModel {
             model.inputs.len(),
             model.outputs.len()
         );
+        let input = input_signature(&model, path)?;
         Ok(Self {
             path: path.to_path_buf(),
             model,
+            input,
         })
     }
 
-    /// The file the model came from.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The input the model declares.
+    pub fn input(&self) -> &InputSignature {
+        &self.input
+    }
+
+    /// Checks that the model takes images of `shape` (`[C, H, W]`) in plans of `plan_batch`,
+    /// before any plan is built. `what` names the frame in errors.
+    pub fn check_input(&self, shape: [usize; 3], plan_batch: usize, what: &str) -> Result<()> {
+        let [c, h, w] = shape;
+        let sig = &self.input;
+        if !sig.image.iter().zip(shape).all(|(d, v)| d.admits(v)) {
+            bail!(
+                "{what}: the frame's signal is a {h}×{w} image with {c} channel(s), but the model \
+                 {} takes input {sig} ([batch, channels, height, width]): use a model trained \
+                 for this image size",
+                self.path.display()
+            );
+        }
+        if !sig.batch.admits(plan_batch) {
+            bail!(
+                "{}: the model declares a fixed batch of {} but the plans run batches of \
+                 {plan_batch} (--plan-batch): export the model with a dynamic batch dimension",
+                self.path.display(),
+                sig.batch
+            );
+        }
+        Ok(())
     }
 
     /// An optimized plan for batches of exactly `batch` images of shape `[channels, height,
@@ -123,16 +230,12 @@ impl ScoreModel {
 #[derive(Debug, Clone)]
 pub struct ScorePlan {
     runnable: Arc<dyn Runnable>,
+    /// Images per run.
     batch: usize,
     shape: [usize; 3],
 }
 
 impl ScorePlan {
-    /// The batch size the plan runs.
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-
     /// Values per image, `C·H·W`.
     pub fn image_len(&self) -> usize {
         self.shape.iter().product()
@@ -189,5 +292,41 @@ impl ScoreState {
             *o = *v;
         }
         Ok(())
+    }
+}
+
+/// Reads and checks the input the model declares: one `f32` tensor of rank 4.
+fn input_signature(model: &InferenceModel, path: &Path) -> Result<InputSignature> {
+    let fact = model
+        .input_fact(0)
+        .map_err(|e| anyhow::anyhow!("{}: input: {e:#}", path.display()))?;
+    if let Some(dt) = fact.datum_type.concretize() {
+        ensure!(
+            dt == DatumType::F32,
+            "{}: the input has element type {dt:?}; a score model takes f32 images",
+            path.display()
+        );
+    }
+    let dims: Vec<DeclaredDim> = fact.shape.dims().map(DeclaredDim::of).collect();
+    if fact.shape.is_open() && dims.is_empty() {
+        return Ok(InputSignature {
+            batch: DeclaredDim::Unknown,
+            image: [
+                DeclaredDim::Unknown,
+                DeclaredDim::Unknown,
+                DeclaredDim::Unknown,
+            ],
+        });
+    }
+    match <[DeclaredDim; 4]>::try_from(dims) {
+        Ok([batch, c, h, w]) => Ok(InputSignature {
+            batch,
+            image: [c, h, w],
+        }),
+        Err(dims) => bail!(
+            "{}: the input has rank {}; a score model takes [batch, channels, height, width]",
+            path.display(),
+            dims.len()
+        ),
     }
 }

@@ -6,7 +6,7 @@
 //! rows from the seed at every Langevin step (what a sensor does, to store 8 bytes) would
 //! cost more than the network on the host. The structured operator is used as it is.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use qcs_core::frame::{self, FrameHeader, FrameOperator, QuantizerSpec, SignalShape};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{DenseOperator, SensingOperator, Structured};
@@ -30,6 +30,19 @@ pub enum Observed {
 }
 
 impl Observed {
+    /// The number of measurements `M`.
+    pub fn len(&self) -> usize {
+        match self {
+            Observed::OneBit(v) | Observed::Linear(v) => v.len(),
+            Observed::Quantized { lower, .. } => lower.len(),
+        }
+    }
+
+    /// Whether there are no measurements (never, for a decoded frame).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// A short name: `one-bit`, `quantized` or `linear`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -126,13 +139,6 @@ impl Problem {
             observed,
             operator,
         })
-    }
-
-    /// Reads and decodes a frame file.
-    pub fn from_file(path: &std::path::Path) -> Result<Self> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        Self::from_frame(&bytes, &path.display().to_string())
     }
 
     /// The operator, ready to apply.

@@ -3,7 +3,7 @@
 //! mean, per-pixel standard deviation, the samples).
 
 use anyhow::{anyhow, Result};
-use qcs_core::langevin::{Buffers, Progress, Sampler, Schedule, ScorePrior};
+use qcs_core::langevin::{Buffers, Progress, SampleError, Sampler, Schedule, ScorePrior};
 use qcs_core::likelihood::PseudoLikelihood;
 use qcs_core::metrics;
 use qcs_core::operator::SensingOperator;
@@ -45,6 +45,46 @@ impl Reconstruction {
         &self.samples[b * self.n..(b + 1) * self.n]
     }
 }
+
+/// A chain stopped being finite: the step size was too large for the measurements (the
+/// likelihood score's Lipschitz constant grows as `β_t` falls). Returned inside the
+/// `anyhow::Error` of [`reconstruct`]; find it with `err.downcast_ref::<Diverged>()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diverged {
+    /// The level `t` (0-based) of the step that diverged.
+    pub level: u32,
+    /// Levels `T` of the schedule.
+    pub levels: u32,
+    /// Its noise level `β_t`.
+    pub beta: f32,
+    /// The step within the level (0-based).
+    pub step: u32,
+    /// Steps per level `K`.
+    pub steps_per_level: u32,
+    /// The step-size constant `ε` of the run.
+    pub epsilon: f32,
+    /// What the core found (a non-finite prior score or iterate).
+    pub source: qcs_core::Error,
+}
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the chain diverged at level {} of {} (β = {}), step {} of {}: {}; the step size is \
+             too large for these measurements: try a smaller --epsilon (this run: {:e})",
+            self.level + 1,
+            self.levels,
+            self.beta,
+            self.step + 1,
+            self.steps_per_level,
+            self.source,
+            self.epsilon
+        )
+    }
+}
+
+impl std::error::Error for Diverged {}
 
 /// Owned working memory for a [`Sampler`], sized by [`Buffers::lengths`].
 #[derive(Debug, Clone)]
@@ -128,10 +168,26 @@ where
         }
         None => sampler.init_uniform(),
     }
+    let schedule = settings.schedule;
     while !sampler.is_finished() {
-        let p = sampler
-            .step(prior)
-            .map_err(|e| anyhow!("sampler step: {e}"))?;
+        let done = sampler.steps_done();
+        let p = sampler.step(prior).map_err(|e| match e {
+            SampleError::Core(source @ qcs_core::Error::NonFinite { .. }) => {
+                let k = u64::from(schedule.steps_per_level);
+                let level = (done / k) as u32;
+                anyhow::Error::new(Diverged {
+                    level,
+                    levels: schedule.levels,
+                    beta: schedule.beta(level),
+                    step: (done % k) as u32,
+                    steps_per_level: schedule.steps_per_level,
+                    epsilon: schedule.epsilon,
+                    source,
+                })
+            }
+            SampleError::Core(e) => anyhow!("sampler step: {e}"),
+            SampleError::Prior(e) => e.context("the score network"),
+        })?;
         progress(p);
     }
     let raw = sampler.x().to_vec();

@@ -2,21 +2,13 @@
 //! as a sensor running `qcs-core` computes it (`qcs measure`, `qcs demo`, `qcs-eval`).
 
 use anyhow::{anyhow, bail, ensure, Result};
-use qcs_core::frame::{self, DescribedOperator, FrameHeader, QuantizerSpec, SignalShape};
+use qcs_core::frame::{
+    self, DescribedOperator, FrameHeader, OperatorKind, QuantizerSpec, SignalShape,
+};
 use qcs_core::operator::{Scaling, SeededGaussian, Structured};
-use qcs_core::quantizer::{delta_from_range, Quantizer, ThresholdQuantizer, UniformQuantizer};
+use qcs_core::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer};
 use qcs_core::rng::Xoshiro128PlusPlus;
 use qcs_core::sensor;
-
-/// The measurement operator of a sensor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SensorOperator {
-    /// i.i.d. Gaussian rows regenerated from the seed (`operator::SeededGaussian`).
-    Seeded,
-    /// Random signs, fast Walsh–Hadamard transforms and a seeded row subset
-    /// (`operator::Structured`).
-    Structured,
-}
 
 /// The quantizer of a sensor.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,8 +41,8 @@ pub struct SensorSettings {
     pub quantizer: SensorQuantizer,
     /// Noise standard deviation `σ`.
     pub sigma: f32,
-    /// The operator kind.
-    pub operator: SensorOperator,
+    /// The operator kind (seeded Gaussian or structured: a sensor regenerates it from the seed).
+    pub operator: OperatorKind,
     /// Entry variance of the operator.
     pub scaling: Scaling,
     /// Operator seed.
@@ -76,7 +68,7 @@ pub fn measure_frame(
     noise: &mut Xoshiro128PlusPlus,
 ) -> Result<Measured> {
     let (m, n) = (s.measurements, x.len());
-    ensure!(m >= 1, "--measurements must be at least 1, got {m}");
+    check_settings(s)?;
     ensure!(
         shape.len() == n,
         "the signal has {n} values, its shape {}",
@@ -86,16 +78,20 @@ pub fn measure_frame(
     let seeded;
     let structured;
     let op: &dyn DescribedOperator = match s.operator {
-        SensorOperator::Seeded => {
+        OperatorKind::SeededGaussian => {
             seeded =
                 SeededGaussian::new(s.seed, m, n, s.scaling).map_err(core("--operator seeded"))?;
             &seeded
         }
-        SensorOperator::Structured => {
+        OperatorKind::Structured => {
             structured =
                 Structured::new(s.seed, m, n, s.scaling).map_err(core("--operator structured"))?;
             &structured
         }
+        OperatorKind::Dense => bail!(
+            "--operator: a sensor measures with an operator it regenerates from a seed \
+             (seeded or structured), not a dense matrix"
+        ),
     };
     let mut y = vec![0.0; m];
     let mut scratch = vec![0.0; op.scratch_len()];
@@ -131,15 +127,11 @@ pub fn measure_frame(
             let q = if bits == 1 {
                 UniformQuantizer::sign()
             } else {
-                let delta = match delta {
-                    Some(d) => d,
-                    None => {
-                        let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
-                        let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                        delta_from_range(lo, hi, bits).map_err(core("Δ from the measured range"))?
-                    }
-                };
-                UniformQuantizer::new(bits, delta).map_err(core("--bits/--delta"))?
+                match delta {
+                    Some(d) => UniformQuantizer::new(bits, d).map_err(core("--bits/--delta"))?,
+                    None => UniformQuantizer::from_measurements(&y, bits)
+                        .map_err(core("Δ from the measured range"))?,
+                }
             };
             let targets = quantize(&q, &mut codes)?;
             (QuantizerSpec::from(q), targets)
@@ -159,4 +151,42 @@ pub fn measure_frame(
         frame: buf,
         targets,
     })
+}
+
+/// The largest `σ` a frame may carry: `σ²` plus the perturbation `β²‖a_m‖²` must stay a finite
+/// `f32` in the likelihood's `s_m² = σ² + β²‖a_m‖²` (eq. 16).
+pub const MAX_SIGMA: f32 = 1e18;
+
+/// Range checks of the settings, before anything is allocated: `M` within the frame's limit,
+/// `σ` finite in `[0, MAX_SIGMA]`, and `Δ` only for a uniform quantizer of `Q ≥ 2` bits.
+pub fn check_settings(s: &SensorSettings) -> Result<()> {
+    let m = s.measurements;
+    ensure!(
+        (1..=frame::MAX_M as usize).contains(&m),
+        "--measurements {m} is out of range: a frame holds 1 ..= {} (2^24) measurements",
+        frame::MAX_M
+    );
+    check_sigma(s.sigma, "--sigma")?;
+    if let SensorQuantizer::Uniform {
+        bits,
+        delta: Some(d),
+    } = s.quantizer
+    {
+        ensure!(
+            bits >= 2,
+            "--delta {d} applies to uniform quantizers of --bits 2 or more; with --bits {bits} \
+             it would be ignored"
+        );
+    }
+    Ok(())
+}
+
+/// `σ` finite, `≥ 0` and at most [`MAX_SIGMA`]; `what` names the option or the frame field.
+pub fn check_sigma(sigma: f32, what: &str) -> Result<()> {
+    ensure!(
+        sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma),
+        "{what} = {sigma:e} is out of range: the noise level must be finite, in 0 ..= {MAX_SIGMA:e} \
+         (σ² must stay a finite f32 in the likelihood)"
+    );
+    Ok(())
 }

@@ -1,0 +1,239 @@
+//! The options the subcommands share: the network prior, Algorithm 1's schedule, the sensor.
+
+use anyhow::{anyhow, ensure, Result};
+use clap::{Args, ValueEnum};
+use qcs_core::frame::OperatorKind;
+use qcs_core::langevin::Schedule;
+use qcs_core::operator::Scaling;
+use qcs_core::quantizer::MAX_BITS;
+use qcs_host::budget;
+use qcs_host::model::Device;
+use qcs_host::problem::Observed;
+use qcs_host::reconstruct::SamplerSettings;
+use qcs_host::sensing::{SensorQuantizer, SensorSettings};
+use qcs_host::{data, sensing};
+use std::path::PathBuf;
+
+/// Options of the network prior.
+#[derive(Debug, Args, Clone)]
+pub struct PriorArgs {
+    /// The ONNX score model (σ-free NCSNv2 body; score = output / σ). The shipped model takes
+    /// [batch, 1, 28, 28] images in [0, 1]; a frame's image must match the model's input.
+    #[arg(long, default_value_os_t = data::models_dir().join("ncsnv2-mnist.onnx"))]
+    pub model: PathBuf,
+    /// Where the network runs (`cuda` needs a build with `--features gpu` and an NVIDIA GPU).
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+    /// OS threads running the network (default: one per core on the CPU, 1 on a GPU).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Images per network call (default: 1 on the CPU, all samples on a GPU); must divide
+    /// --samples.
+    #[arg(long)]
+    pub plan_batch: Option<usize>,
+    /// Refuse a frame whose reconstruction would need more memory than this (operator,
+    /// sampler and network, estimated from the header before anything is allocated), e.g.
+    /// 4G, 512M.
+    #[arg(long, value_parser = budget::parse_bytes, default_value = "4G")]
+    pub max_memory: u64,
+}
+
+/// Options of Algorithm 1 (defaults: the paper's MNIST settings).
+#[derive(Debug, Args, Clone)]
+pub struct ScheduleArgs {
+    /// Largest noise level β_1.
+    #[arg(long, default_value_t = Schedule::PAPER_MNIST.beta_max)]
+    pub beta_max: f32,
+    /// Smallest noise level β_T.
+    #[arg(long, default_value_t = Schedule::PAPER_MNIST.beta_min)]
+    pub beta_min: f32,
+    /// Number of noise levels T (geometric from β_1 to β_T).
+    #[arg(long, default_value_t = Schedule::PAPER_MNIST.levels)]
+    pub levels: u32,
+    /// Langevin steps per level K.
+    #[arg(long, default_value_t = Schedule::PAPER_MNIST.steps_per_level)]
+    pub steps: u32,
+    /// Step-size constant ε (α_t = ε β_t² / β_T²); default 2e-4 (the paper's MNIST value) for
+    /// one-bit, 2e-5 for multi-bit and unquantized measurements (2e-4 diverges there).
+    #[arg(long)]
+    pub epsilon: Option<f32>,
+    /// Posterior samples (chains) drawn together.
+    #[arg(long, default_value_t = 4)]
+    pub samples: usize,
+    /// Seed of the chains (start and Langevin noise; chain b uses stream b).
+    #[arg(long, default_value_t = 7)]
+    pub chain_seed: u64,
+}
+
+impl ScheduleArgs {
+    /// The sampler settings for measurements of this kind.
+    pub fn settings(&self, observed: &Observed) -> Result<SamplerSettings> {
+        // ε = 2e-4 (the paper's MNIST value) is stable for one-bit measurements; for multi-bit
+        // and linear ones α_t·‖A‖²/s_m² exceeds 2 at every level with A ~ N(0, 1/M) and it
+        // diverges (models/reference/README.md), so those default to the paper's linear 2e-5.
+        let epsilon = self.epsilon.unwrap_or(match observed {
+            Observed::OneBit(_) => Schedule::PAPER_MNIST.epsilon,
+            _ => 2e-5,
+        });
+        let schedule = Schedule::new(
+            self.beta_max,
+            self.beta_min,
+            self.levels,
+            self.steps,
+            epsilon,
+        )
+        .map_err(|e| anyhow!("schedule options: {e}"))?;
+        self.check_samples()?;
+        Ok(SamplerSettings {
+            schedule,
+            chains: self.samples,
+            seed: self.chain_seed,
+        })
+    }
+
+    /// `--samples` at least 1.
+    pub fn check_samples(&self) -> Result<()> {
+        ensure!(
+            self.samples >= 1,
+            "--samples must be at least 1, got {}",
+            self.samples
+        );
+        Ok(())
+    }
+}
+
+/// The measurement operator of a sensor (the names and descriptions of the core's
+/// [`OperatorKind`]s that a sensor can regenerate from a seed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OperatorArg {
+    /// i.i.d. Gaussian rows regenerated from the seed (the paper's A).
+    Seeded,
+    /// Random signs, fast Walsh–Hadamard transforms and a seeded row subset (AAᵀ ∝ I).
+    Structured,
+}
+
+impl From<OperatorArg> for OperatorKind {
+    fn from(a: OperatorArg) -> OperatorKind {
+        match a {
+            OperatorArg::Seeded => OperatorKind::SeededGaussian,
+            OperatorArg::Structured => OperatorKind::Structured,
+        }
+    }
+}
+
+/// Entry variance of the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScalingArg {
+    /// N(0, 1/M), the paper's setting.
+    PerMeasurement,
+    /// N(0, 1), the "Liu & Liu setting" (Appendix F).
+    Unit,
+    /// N(0, 1/N): rows of unit norm.
+    UnitRows,
+}
+
+impl From<ScalingArg> for Scaling {
+    fn from(s: ScalingArg) -> Scaling {
+        match s {
+            ScalingArg::PerMeasurement => Scaling::PerMeasurement,
+            ScalingArg::Unit => Scaling::Unit,
+            ScalingArg::UnitRows => Scaling::UnitRows,
+        }
+    }
+}
+
+/// The sensing side: operator, quantizer, noise.
+#[derive(Debug, Args, Clone)]
+pub struct SensorArgs {
+    /// Number of measurements M, 1 ..= 16777216 (2^24, the frame's limit).
+    #[arg(long, default_value_t = 200)]
+    pub measurements: usize,
+    /// Bits per measurement Q, 0 ..= 16 (1 = signs; 0 = unquantized, y sent as f32).
+    #[arg(long, default_value_t = 1)]
+    pub bits: u8,
+    /// Quantizer step Δ for Q ≥ 2 (default: (max y − min y)/2^Q of the noisy measurements,
+    /// as the authors compute it).
+    #[arg(long)]
+    pub delta: Option<f32>,
+    /// A non-uniform quantizer instead: 2^Q − 1 increasing thresholds, comma-separated
+    /// (needs --codewords; Q follows from their number, 1 ..= 16).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub thresholds: Option<Vec<f32>>,
+    /// The 2^Q codewords of --thresholds, comma-separated.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub codewords: Option<Vec<f32>>,
+    /// Noise standard deviation σ added before quantization, 0 ..= 1e18.
+    #[arg(long, default_value_t = 0.05)]
+    pub sigma: f32,
+    /// The measurement operator.
+    #[arg(long, value_enum, default_value_t = OperatorArg::Seeded)]
+    pub operator: OperatorArg,
+    /// Entry variance of the operator.
+    #[arg(long, value_enum, default_value_t = ScalingArg::PerMeasurement)]
+    pub scaling: ScalingArg,
+    /// Seed of the operator (a sensor stores this instead of the matrix).
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+    /// Seed of the sensor noise n.
+    #[arg(long, default_value_t = 1)]
+    pub noise_seed: u64,
+    /// Frame counter written into the frame.
+    #[arg(long, default_value_t = 0)]
+    pub counter: u32,
+}
+
+impl SensorArgs {
+    /// The sensor settings, range-checked before anything is measured.
+    pub fn settings(&self) -> Result<SensorSettings> {
+        let quantizer = match (&self.thresholds, &self.codewords) {
+            (Some(t), Some(c)) => {
+                ensure!(
+                    self.delta.is_none(),
+                    "--delta applies to uniform quantizers; --thresholds/--codewords define \
+                     their own bins"
+                );
+                let levels = c.len();
+                ensure!(
+                    levels >= 2 && levels.is_power_of_two() && levels <= 1 << MAX_BITS,
+                    "--codewords: {levels} codewords; a Q-bit quantizer has 2^Q codewords, \
+                     Q = 1 ..= 16 (2, 4, 8, …, 65536)"
+                );
+                ensure!(
+                    t.len() + 1 == levels,
+                    "--thresholds: {} thresholds for {levels} codewords; a Q-bit quantizer has \
+                     2^Q − 1 = {} thresholds",
+                    t.len(),
+                    levels - 1
+                );
+                SensorQuantizer::Thresholds {
+                    thresholds: t.clone(),
+                    codewords: c.clone(),
+                }
+            }
+            (None, None) if self.bits == 0 => {
+                ensure!(
+                    self.delta.is_none(),
+                    "--delta applies to uniform quantizers of --bits 2 or more; with --bits 0 \
+                     (unquantized) it would be ignored"
+                );
+                SensorQuantizer::Unquantized
+            }
+            (None, None) => SensorQuantizer::Uniform {
+                bits: self.bits,
+                delta: self.delta,
+            },
+            _ => anyhow::bail!("--thresholds and --codewords go together"),
+        };
+        let settings = SensorSettings {
+            measurements: self.measurements,
+            quantizer,
+            sigma: self.sigma,
+            operator: self.operator.into(),
+            scaling: Scaling::from(self.scaling),
+            seed: self.seed,
+            counter: self.counter,
+        };
+        sensing::check_settings(&settings)?;
+        Ok(settings)
+    }
+}
