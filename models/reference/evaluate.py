@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reconstruction figures of the reference QCS-SGM sampler on a fixed subset of the test digits.
 
-    python3 models/reference/evaluate.py --checkpoint CKPT --images 100 --out models/reference/results.json
+    python3 -m models.reference.evaluate --checkpoint CKPT --images 100 --out models/reference/results.json
 
 Setting (defaults = the paper's MNIST one-bit experiment): one-bit measurements y = sign(A x + n),
 M = 200, sigma = 0.05, A ~ N(0, 1/M) i.i.d. (one A, seeded, shared by every image), schedule
@@ -36,9 +36,9 @@ import time
 import numpy as np
 import torch
 
+from models.reference import sampler as S
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import sampler as S  # noqa: E402
 
 
 def psnr(x, ref):
@@ -174,7 +174,7 @@ def main(argv=None):
         'wall_seconds': wall, 'seconds_per_image': wall / B,
         'network_calls': prior.calls, 'network_calls_per_image': prior.calls // B,
         'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-        'command': 'python3 models/reference/evaluate.py ' + ' '.join(sys.argv[1:] if argv is None else argv),
+        'command': 'python3 -m models.reference.evaluate ' + ' '.join(sys.argv[1:] if argv is None else argv),
         'torch_version': torch.__version__,
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

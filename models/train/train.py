@@ -17,41 +17,30 @@ from it.  All randomness (noise levels, noise, data order) comes from one CPU to
 whose state is checkpointed, and the data order is a pure function of (seed, epoch), so a
 resumed run draws the same batches and noise as an uninterrupted one, on CPU or CUDA alike.
 
-Export the EMA weights only:  train.py --checkpoint CKPT --export-ema OUT.pt
+Run from the repository root:  python3 -m models.train.train [options]
+Export the EMA weights only:  python3 -m models.train.train --checkpoint CKPT --export-ema OUT.pt
 """
 import argparse
 import csv
 import datetime
-import gzip
 import hashlib
 import math
 import os
 import signal
-import struct
 import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ncsnv2 import NCSNv2, count_params, geometric_sigmas  # noqa: E402
+from models.data import mnist
+from models.train.ncsnv2 import NCSNv2, count_params, geometric_sigmas
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 CKPT_FORMAT = 'qcs-ncsnv2-dsm-v1'
 # config keys that must match when resuming (the others may change between runs)
 FIXED_KEYS = ('ngf', 'sigma_begin', 'sigma_end', 'num_levels', 'lr', 'beta1', 'beta2', 'eps',
               'ema_rate', 'seed', 'train_images_sha256')
-
-
-def read_idx_images(path):
-    with gzip.open(path, 'rb') as f:
-        buf = f.read()
-    magic, n, rows, cols = struct.unpack('>IIII', buf[:16])
-    if magic != 0x00000803:
-        raise ValueError(f'{path}: bad IDX image magic {magic:#010x}')
-    arr = np.frombuffer(buf, dtype=np.uint8, offset=16).reshape(n, 1, rows, cols)
-    return arr
 
 
 def sha256_file(path):
@@ -61,7 +50,7 @@ def sha256_file(path):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default=os.path.join(REPO, 'models/data/mnist-train-images-idx3-ubyte.gz'))
+    p.add_argument('--data', default=mnist.path('train', 'images'))
     p.add_argument('--checkpoint', default=os.path.join(REPO, 'models/train/checkpoint.pt'))
     p.add_argument('--log', default=os.path.join(REPO, 'models/train/train_log.csv'))
     p.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:0', ...")
@@ -152,7 +141,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
 
     # data: uint8 -> float in [0, 1], kept on the device
-    images = read_idx_images(args.data)
+    images = mnist.read_images(args.data)[:, None]  # [n, 1, rows, cols]
     data = torch.from_numpy(images.astype(np.float32) / 255.0).to(device)
     n = data.shape[0]
     steps_per_epoch = n // args.batch  # drop_last
