@@ -152,12 +152,12 @@ def main(argv=None):
         'frechet_samples_vs_test': frechet(fs, fte),
         'frechet_train_vs_test': frechet(ftr, fte),
         'frechet_train_subset_vs_test': frechet(ftr[sub], fte),
-        'frechet_note': ('classifier 128-d penultimate features; train_subset = %d random training digits '
-                         '(numpy default_rng(0)), the floor at the same sample size' % len(sub)),
+        'frechet_note': (f'classifier 128-d penultimate features; train_subset = {len(sub)} random training digits '
+                         '(numpy default_rng(0)), the floor at the same sample size'),
         'wall_seconds': wall, 'seconds_per_sample': wall / args.samples,
         'network_calls': prior.calls,
         'grid': os.path.basename(args.grid),
-        'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        'utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
         'command': 'python3 -m models.classifier.sample_quality ' + ' '.join(sys.argv[1:] if argv is None else argv),
     }
     grid_png(args.grid, xs[:100])

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from models.data import mnist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+CLASSIFIER = os.path.join(HERE, 'classifier.pt')  # the committed weights
 
 
 def load_split(split):
@@ -58,7 +59,7 @@ class Classifier(nn.Module):
         return self.fc2(self.drop2(self.features(x)))
 
 
-def load_classifier(path=os.path.join(HERE, 'classifier.pt')):
+def load_classifier(path=CLASSIFIER):
     ck = torch.load(path, map_location='cpu', weights_only=False)
     m = Classifier()
     m.load_state_dict(ck['state_dict'])
@@ -131,7 +132,7 @@ def main(argv=None):
             'batch': args.batch, 'lr': args.lr, 'seed': args.seed, 'augmentation': 'random shift +-2 px',
             'threads': args.threads, 'train_seconds': time.time() - t0,
             'parameters': sum(p.numel() for p in model.parameters()), 'log': log,
-            'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+            'utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
             'torch_version': torch.__version__}
     with open(os.path.splitext(args.out)[0] + '.json', 'w') as f:
         json.dump(info, f, indent=1)

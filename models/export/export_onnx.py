@@ -197,7 +197,7 @@ def main(argv=None):
                      'weights': 'EMA'},
         'check': {'onnxruntime_vs_torch_max_abs': checks, 'tolerance': args.tol},
         'golden': os.path.relpath(os.path.join(os.path.abspath(args.golden_dir), 'golden.json'), REPO),
-        'exported_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        'exported_utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
         'torch_version': torch.__version__,
     }
     with open(os.path.splitext(args.out)[0] + '.json', 'w') as f:

@@ -15,14 +15,20 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 import numpy as np
 import torch
 
-from models.reference.sampler import (OnnxPrior, TorchNoise, TorchPrior, geometric_schedule, measure, qcs_sgm,
-                                      read_test_images)
+from models.reference.sampler import (
+    OnnxPrior,
+    TorchNoise,
+    TorchPrior,
+    geometric_schedule,
+    measure,
+    qcs_sgm,
+    read_test_images,
+)
 
 
 def main():

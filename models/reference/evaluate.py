@@ -151,7 +151,8 @@ def main(argv=None):
         now = time.time()
         if now - last[0] > 60:
             done = t * args.K + k + 1
-            print(f'  step {done}/{total} ({now - t0:.0f} s, eta {(now - t0) / done * (total - done):.0f} s)', flush=True)
+            eta = (now - t0) / done * (total - done)
+            print(f'  step {done}/{total} ({now - t0:.0f} s, eta {eta:.0f} s)', flush=True)
             last[0] = now
     xf = S.qcs_sgm(prior, A, meas, betas, args.K, args.eps, x0, noise, dtype, record)
     wall = time.time() - t0
@@ -173,7 +174,7 @@ def main(argv=None):
         'per_image': per,
         'wall_seconds': wall, 'seconds_per_image': wall / B,
         'network_calls': prior.calls, 'network_calls_per_image': prior.calls // B,
-        'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        'utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
         'command': 'python3 -m models.reference.evaluate ' + ' '.join(sys.argv[1:] if argv is None else argv),
         'torch_version': torch.__version__,
     }

@@ -334,8 +334,8 @@ class Xoshiro128pp:
         f32 = np.float32
         while i < n:
             while True:
-                u = f32((self.next_u32() >> 8)) * f32(1.0 / 8388608.0) - f32(1.0)
-                v = f32((self.next_u32() >> 8)) * f32(1.0 / 8388608.0) - f32(1.0)
+                u = f32(self.next_u32() >> 8) * f32(1.0 / 8388608.0) - f32(1.0)
+                v = f32(self.next_u32() >> 8) * f32(1.0 / 8388608.0) - f32(1.0)
                 s = f32(u * u) + f32(v * v)
                 if f32(0.0) < s < f32(1.0):
                     break
@@ -605,7 +605,7 @@ def selftest(args):
         a = torch.tensor([p[0] for p in pts], dtype=tdt)
         b = torch.tensor([p[1] for p in pts], dtype=tdt)
         got = trunc_normal_mean(a, b).to(torch.float64).numpy()
-        for i, (pa, pb) in enumerate(pts):
+        for i in range(len(pts)):
             # reference at the dtype-rounded endpoints
             ra, rb = float(a[i]), float(b[i])
             if not ra < rb:

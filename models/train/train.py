@@ -66,8 +66,10 @@ def parse_args(argv=None):
     p.add_argument('--sigma-end', type=float, default=0.01)
     p.add_argument('--num-levels', type=int, default=232)
     p.add_argument('--seed', type=int, default=1234)
-    p.add_argument('--max-steps', type=int, default=0, help='stop when the total step count reaches this (0: no limit)')
-    p.add_argument('--max-minutes', type=float, default=0.0, help='stop after this many minutes of this run (0: no limit)')
+    p.add_argument('--max-steps', type=int, default=0,
+                   help='stop when the total step count reaches this (0: no limit)')
+    p.add_argument('--max-minutes', type=float, default=0.0,
+                   help='stop after this many minutes of this run (0: no limit)')
     p.add_argument('--save-every-min', type=float, default=10.0)
     p.add_argument('--log-every', type=int, default=10, help='steps per log line')
     p.add_argument('--export-ema', default=None, metavar='OUT',
@@ -190,11 +192,12 @@ def main(argv=None):
               'ema': {k: e.detach().to('cpu').float().clone() for k, e in zip(names, ema)},
               'optim': cpu_state(opt.state_dict()),
               'rng': gen.get_state(), 'loss_ema': loss_ema, 'elapsed_s': elapsed_total,
-              'saved_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+              'saved_utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
               'torch_version': torch.__version__}
         atomic_save(ck, args.checkpoint)
         size = os.path.getsize(args.checkpoint)
-        print(f'saved checkpoint ({reason}) at step {step}: {size / 1e6:.1f} MB in {time.time() - t0:.1f} s', flush=True)
+        print(f'saved checkpoint ({reason}) at step {step}: {size / 1e6:.1f} MB in {time.time() - t0:.1f} s',
+              flush=True)
 
     new_log = not os.path.exists(args.log) or os.path.getsize(args.log) == 0
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
@@ -212,11 +215,14 @@ def main(argv=None):
     model.train()
     while True:
         if args.max_steps and step >= args.max_steps:
-            save('max-steps'); break
+            save('max-steps')
+            break
         if args.max_minutes and time.time() - start >= 60 * args.max_minutes:
-            save('max-minutes'); break
+            save('max-minutes')
+            break
         if stop['signal'] is not None:
-            save(f"signal {stop['signal']}"); break
+            save(f"signal {stop['signal']}")
+            break
 
         t_step = time.time()
         epoch, pos = divmod(step, steps_per_epoch)
@@ -250,12 +256,13 @@ def main(argv=None):
         if step % args.log_every == 0:
             now = time.time()
             spi = (now - win_t0) / len(win_losses)
-            logw.writerow([datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+            logw.writerow([datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
                            step, f'{sum(win_losses) / len(win_losses):.5f}', f'{loss_ema:.5f}',
                            f'{spi:.4f}', args.batch, torch.get_num_threads(), args.device,
                            f'{elapsed_total / 3600:.4f}'])
             logf.flush()
-            print(f'step {step} loss {sum(win_losses) / len(win_losses):.4f} (ema {loss_ema:.4f}) {spi:.3f} s/it', flush=True)
+            loss_mean = sum(win_losses) / len(win_losses)
+            print(f'step {step} loss {loss_mean:.4f} (ema {loss_ema:.4f}) {spi:.3f} s/it', flush=True)
             win_losses, win_t0 = [], now
         if time.time() - last_save >= 60 * args.save_every_min:
             t_save = time.time()
