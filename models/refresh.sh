@@ -11,13 +11,13 @@ cd "$(dirname "$0")/.."
 CKPT=${1:?usage: models/refresh.sh CKPT [figures]}
 ENGINE=${ENGINE:-ort}
 THREADS=${THREADS:-1}
-python3 models/export/export_onnx.py --checkpoint "$CKPT" --out models/ncsnv2-mnist.onnx
-python3 models/reference/sampler.py selftest
-python3 models/reference/sampler.py golden --checkpoint "$CKPT"
-python3 models/reference/replay_golden.py --full
+python3 -m models.export.export_onnx --checkpoint "$CKPT" --out models/ncsnv2-mnist.onnx
+python3 -m models.reference.sampler selftest
+python3 -m models.reference.sampler golden --checkpoint "$CKPT"
+python3 -m models.reference.replay_golden --full
 if [ "${2:-}" = figures ]; then
-  python3 models/reference/evaluate.py --checkpoint "$CKPT" --images 100 --engine "$ENGINE" \
+  python3 -m models.reference.evaluate --checkpoint "$CKPT" --images 100 --engine "$ENGINE" \
       --threads "$THREADS" --out models/reference/results.json
-  python3 models/classifier/sample_quality.py --checkpoint "$CKPT" --samples 500 --engine "$ENGINE" \
+  python3 -m models.classifier.sample_quality --checkpoint "$CKPT" --samples 500 --engine "$ENGINE" \
       --threads "$THREADS" --out models/classifier/sample_quality.json --grid models/classifier/samples.png
 fi

@@ -136,7 +136,8 @@ fn main() {
         let reference = |engine: &str| {
             run_json(
                 Command::new("python3")
-                    .arg(root.join("models/reference/bench.py"))
+                    .current_dir(&root)
+                    .args(["-m", "models.reference.bench"])
                     .args(["--checkpoint", ckpt.to_str().unwrap(), "--engine", engine])
                     .args([
                         "--chains",

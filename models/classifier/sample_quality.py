@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Unconditional sample quality of the score model, measured with the small MNIST classifier.
 
-    python3 models/classifier/sample_quality.py --checkpoint CKPT [--samples 500] [--engine torch|ort]
+    python3 -m models.classifier.sample_quality --checkpoint CKPT [--samples 500] [--engine torch|ort]
 
 Sampling: NCSNv2's annealed Langevin dynamics (Song & Ermon 2020, Algorithm 1 of NCSN with
 their step rule), the prior score only:
@@ -34,12 +34,11 @@ import time
 import numpy as np
 import torch
 
+from models.classifier.train_classifier import load_classifier, load_split
+from models.reference import sampler as S
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(REPO, 'models', 'reference'))
-from train_classifier import load_classifier, load_split  # noqa: E402
-import sampler as S  # noqa: E402
 
 
 def frechet(f1, f2):
@@ -153,13 +152,13 @@ def main(argv=None):
         'frechet_samples_vs_test': frechet(fs, fte),
         'frechet_train_vs_test': frechet(ftr, fte),
         'frechet_train_subset_vs_test': frechet(ftr[sub], fte),
-        'frechet_note': ('classifier 128-d penultimate features; train_subset = %d random training digits '
-                         '(numpy default_rng(0)), the floor at the same sample size' % len(sub)),
+        'frechet_note': (f'classifier 128-d penultimate features; train_subset = {len(sub)} random training digits '
+                         '(numpy default_rng(0)), the floor at the same sample size'),
         'wall_seconds': wall, 'seconds_per_sample': wall / args.samples,
         'network_calls': prior.calls,
         'grid': os.path.basename(args.grid),
-        'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-        'command': 'python3 models/classifier/sample_quality.py ' + ' '.join(sys.argv[1:] if argv is None else argv),
+        'utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
+        'command': 'python3 -m models.classifier.sample_quality ' + ' '.join(sys.argv[1:] if argv is None else argv),
     }
     grid_png(args.grid, xs[:100])
     with open(args.out, 'w') as f:

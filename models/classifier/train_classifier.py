@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small MNIST CNN for the sample-quality figures (trained on the 9,000-digit training split only).
 
-    python3 models/classifier/train_classifier.py [--epochs 15] [--threads 1]
+    python3 -m models.classifier.train_classifier [--epochs 15] [--threads 1]
 
 Net (`Classifier`): conv3x3 1->16, BN, ReLU, conv3x3 16->16, BN, ReLU, maxpool 2 (14x14),
 conv3x3 16->32, BN, ReLU, conv3x3 32->32, BN, ReLU, maxpool 2 (7x7), flatten 1568,
@@ -15,10 +15,8 @@ on the 1,000 test digits, per-class accuracy, training time).
 """
 import argparse
 import datetime
-import gzip
 import json
 import os
-import struct
 import sys
 import time
 
@@ -27,27 +25,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from models.data import mnist
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-
-
-def read_idx(path):
-    with gzip.open(path, 'rb') as f:
-        buf = f.read()
-    magic = struct.unpack('>I', buf[:4])[0]
-    if magic == 0x803:
-        n, r, c = struct.unpack('>III', buf[4:16])
-        return np.frombuffer(buf, dtype=np.uint8, offset=16).reshape(n, 1, r, c)
-    if magic == 0x801:
-        n = struct.unpack('>I', buf[4:8])[0]
-        return np.frombuffer(buf, dtype=np.uint8, offset=8).reshape(n)
-    raise ValueError(f'{path}: bad magic {magic:#x}')
+CLASSIFIER = os.path.join(HERE, 'classifier.pt')  # the committed weights
 
 
 def load_split(split):
-    d = os.path.join(REPO, 'models/data')
-    x = read_idx(os.path.join(d, f'mnist-{split}-images-idx3-ubyte.gz')).astype(np.float32) / 255.0
-    y = read_idx(os.path.join(d, f'mnist-{split}-labels-idx1-ubyte.gz')).astype(np.int64)
+    """(images float32 [n, 1, 28, 28] in [0, 1], labels int64 [n]) of 'train' or 'test' as tensors."""
+    x = mnist.images(split)[:, None].astype(np.float32) / 255.0
+    y = mnist.labels(split).astype(np.int64)
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
@@ -72,7 +59,7 @@ class Classifier(nn.Module):
         return self.fc2(self.drop2(self.features(x)))
 
 
-def load_classifier(path=os.path.join(HERE, 'classifier.pt')):
+def load_classifier(path=CLASSIFIER):
     ck = torch.load(path, map_location='cpu', weights_only=False)
     m = Classifier()
     m.load_state_dict(ck['state_dict'])
@@ -145,7 +132,7 @@ def main(argv=None):
             'batch': args.batch, 'lr': args.lr, 'seed': args.seed, 'augmentation': 'random shift +-2 px',
             'threads': args.threads, 'train_seconds': time.time() - t0,
             'parameters': sum(p.numel() for p in model.parameters()), 'log': log,
-            'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+            'utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
             'torch_version': torch.__version__}
     with open(os.path.splitext(args.out)[0] + '.json', 'w') as f:
         json.dump(info, f, indent=1)

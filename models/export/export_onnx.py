@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Export the EMA weights of the sigma-free NCSNv2 body to ONNX, check it, and write golden files.
 
-    python3 models/export/export_onnx.py --checkpoint CKPT [--out models/ncsnv2-mnist.onnx]
+    python3 -m models.export.export_onnx --checkpoint CKPT [--out models/ncsnv2-mnist.onnx]
 
 CKPT is a training checkpoint (models/train/train.py, format 'qcs-ncsnv2-dsm-v1') or an EMA-only
-export ('qcs-ncsnv2-dsm-v1-ema', `train.py --export-ema`).  Only the EMA weights are used.
+export ('qcs-ncsnv2-dsm-v1-ema', `python3 -m models.train.train --export-ema`).  Only the EMA
+weights are used.
 
 Writes
   * OUT (default models/ncsnv2-mnist.onnx): input `x` float32 [B, 1, 28, 28] in [0, 1], output
@@ -22,20 +23,19 @@ at batch 1, 4 and 8, and the exported graph holds only the expected ops.
 """
 import argparse
 import datetime
-import gzip
 import hashlib
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
+from models.data import mnist
+from models.train.ncsnv2 import NCSNv2, count_macs, count_params, geometric_sigmas
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(REPO, 'models', 'train'))
-from ncsnv2 import NCSNv2, count_macs, count_params, geometric_sigmas  # noqa: E402
 
 EXPECTED_OPS = {'Conv', 'InstanceNormalization', 'ReduceMean', 'Elu', 'MaxPool', 'AveragePool',
                 'Resize', 'Add', 'Sub', 'Mul', 'Div', 'Sqrt', 'Shape', 'Gather', 'Unsqueeze',
@@ -64,18 +64,9 @@ def load_ema_model(checkpoint):
     return model, cfg, int(ck['step']), ck
 
 
-def read_idx_images(path):
-    with gzip.open(path, 'rb') as f:
-        buf = f.read()
-    magic, n, rows, cols = struct.unpack('>IIII', buf[:16])
-    if magic != 0x00000803:
-        raise ValueError(f'{path}: bad IDX image magic {magic:#010x}')
-    return np.frombuffer(buf, dtype=np.uint8, offset=16).reshape(n, 1, rows, cols)
-
-
 def golden_inputs():
     """The 4 fixed golden inputs, float32 [4, 1, 28, 28] in [0, 1] (recipe in golden.json)."""
-    test = read_idx_images(os.path.join(REPO, 'models/data/mnist-test-images-idx3-ubyte.gz'))
+    test = mnist.images('test')[:, None]  # [1000, 1, 28, 28]
     d0 = test[0].astype(np.float32) / 255.0  # test image 0 (a "0")
     d7 = test[7].astype(np.float32) / 255.0  # test image 7 (a "7")
     rng = np.random.default_rng(20261202)
@@ -206,7 +197,7 @@ def main(argv=None):
                      'weights': 'EMA'},
         'check': {'onnxruntime_vs_torch_max_abs': checks, 'tolerance': args.tol},
         'golden': os.path.relpath(os.path.join(os.path.abspath(args.golden_dir), 'golden.json'), REPO),
-        'exported_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        'exported_utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
         'torch_version': torch.__version__,
     }
     with open(os.path.splitext(args.out)[0] + '.json', 'w') as f:

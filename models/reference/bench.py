@@ -3,7 +3,7 @@
 PyTorch reference sampler (sampler.py's `qcs_sgm`), timed, as one JSON line on stdout. The
 network is the PyTorch module (--engine torch) or the exported .onnx through onnxruntime (ort).
 
-    python3 models/reference/bench.py --checkpoint models/train/checkpoint.pt --chains 8 --threads 2
+    python3 -m models.reference.bench --checkpoint models/train/checkpoint.pt --chains 8 --threads 2
 
 Problem: test digit 0, one bit, M = 200, sigma = 0.05, A ~ N(0, 1/M) (numpy seed 12345), the
 paper's schedule (50 -> 0.01, 232 levels, K = 5, eps = 2e-4), `--chains` posterior samples of
@@ -15,14 +15,20 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sampler import OnnxPrior, TorchPrior, TorchNoise, geometric_schedule, measure, qcs_sgm, read_test_images  # noqa: E402
+from models.reference.sampler import (
+    OnnxPrior,
+    TorchNoise,
+    TorchPrior,
+    geometric_schedule,
+    measure,
+    qcs_sgm,
+    read_test_images,
+)
 
 
 def main():

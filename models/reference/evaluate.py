@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reconstruction figures of the reference QCS-SGM sampler on a fixed subset of the test digits.
 
-    python3 models/reference/evaluate.py --checkpoint CKPT --images 100 --out models/reference/results.json
+    python3 -m models.reference.evaluate --checkpoint CKPT --images 100 --out models/reference/results.json
 
 Setting (defaults = the paper's MNIST one-bit experiment): one-bit measurements y = sign(A x + n),
 M = 200, sigma = 0.05, A ~ N(0, 1/M) i.i.d. (one A, seeded, shared by every image), schedule
@@ -36,9 +36,9 @@ import time
 import numpy as np
 import torch
 
+from models.reference import sampler as S
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import sampler as S  # noqa: E402
 
 
 def psnr(x, ref):
@@ -151,7 +151,8 @@ def main(argv=None):
         now = time.time()
         if now - last[0] > 60:
             done = t * args.K + k + 1
-            print(f'  step {done}/{total} ({now - t0:.0f} s, eta {(now - t0) / done * (total - done):.0f} s)', flush=True)
+            eta = (now - t0) / done * (total - done)
+            print(f'  step {done}/{total} ({now - t0:.0f} s, eta {eta:.0f} s)', flush=True)
             last[0] = now
     xf = S.qcs_sgm(prior, A, meas, betas, args.K, args.eps, x0, noise, dtype, record)
     wall = time.time() - t0
@@ -173,8 +174,8 @@ def main(argv=None):
         'per_image': per,
         'wall_seconds': wall, 'seconds_per_image': wall / B,
         'network_calls': prior.calls, 'network_calls_per_image': prior.calls // B,
-        'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-        'command': 'python3 models/reference/evaluate.py ' + ' '.join(sys.argv[1:] if argv is None else argv),
+        'utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
+        'command': 'python3 -m models.reference.evaluate ' + ' '.join(sys.argv[1:] if argv is None else argv),
         'torch_version': torch.__version__,
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

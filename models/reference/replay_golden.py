@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Replay the golden cases from the files alone, as a Rust test would, and compare.
 
-    python3 models/reference/replay_golden.py [--golden models/reference/golden] [--onnx models/ncsnv2-mnist.onnx]
+    python3 -m models.reference.replay_golden [--golden models/reference/golden] [--onnx models/ncsnv2-mnist.onnx]
 
 Uses only numpy, scipy and onnxruntime (not sampler.py): reads A, y (or the bin bounds), x0,
 xi and the float32 beta_t / alpha_t of each case from golden/ and golden.json, runs
@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import sys
-
 import warnings
 
 import numpy as np
@@ -70,8 +69,7 @@ def main(argv=None):
         if 'xi' in cf:
             xi = rd(cf['xi'])
         else:
-            sys.path.insert(0, HERE)
-            from sampler import CoreRecipeNoise
+            from models.reference.sampler import CoreRecipeNoise
             src = CoreRecipeNoise(case['noise_seed'], B, x.shape[1])
             src.x0()
             xi = np.stack([np.stack([src(t, k).numpy() for k in range(K)]) for t in range(T)])

@@ -35,9 +35,10 @@ Noise sources: `CoreRecipeNoise` (per-chain xoshiro128++ streams and Marsaglia's
 the recipe of core/src/rng.rs), `TorchNoise` (a seeded torch.Generator: fast, for evaluations),
 `ArrayNoise` (a given array [T, K, B, N], e.g. read from a file).
 
-Command line: `python3 models/reference/sampler.py golden [--checkpoint CKPT]` writes the
-golden cross-validation files to models/reference/golden/ (see models/reference/README.md);
-`python3 models/reference/sampler.py selftest` checks the likelihood functions against mpmath.
+Command line (from the repository root): `python3 -m models.reference.sampler golden
+[--checkpoint CKPT]` writes the golden cross-validation files to models/reference/golden/ (see
+models/reference/README.md); `python3 -m models.reference.sampler selftest` checks the likelihood
+functions against mpmath.
 """
 import argparse
 import hashlib
@@ -50,10 +51,11 @@ import time
 import numpy as np
 import torch
 
+from models.data import mnist
+from models.train.ncsnv2 import NCSNv2
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(REPO, 'models', 'train'))
-from ncsnv2 import NCSNv2  # noqa: E402
 
 SQRT2 = math.sqrt(2.0)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -332,8 +334,8 @@ class Xoshiro128pp:
         f32 = np.float32
         while i < n:
             while True:
-                u = f32((self.next_u32() >> 8)) * f32(1.0 / 8388608.0) - f32(1.0)
-                v = f32((self.next_u32() >> 8)) * f32(1.0 / 8388608.0) - f32(1.0)
+                u = f32(self.next_u32() >> 8) * f32(1.0 / 8388608.0) - f32(1.0)
+                v = f32(self.next_u32() >> 8) * f32(1.0 / 8388608.0) - f32(1.0)
                 s = f32(u * u) + f32(v * v)
                 if f32(0.0) < s < f32(1.0):
                     break
@@ -429,13 +431,8 @@ def write_f32(path, arr):
 
 
 def read_test_images():
-    import gzip
-    import struct
-    with gzip.open(os.path.join(REPO, 'models/data/mnist-test-images-idx3-ubyte.gz'), 'rb') as f:
-        buf = f.read()
-    magic, n, rows, cols = struct.unpack('>IIII', buf[:16])
-    assert magic == 0x803
-    return np.frombuffer(buf, dtype=np.uint8, offset=16).reshape(n, rows * cols)
+    """The test images of models/data, uint8 [1000, 784] (row-major 28x28)."""
+    return mnist.images('test').reshape(-1, 28 * 28)
 
 
 def golden(args):
@@ -608,7 +605,7 @@ def selftest(args):
         a = torch.tensor([p[0] for p in pts], dtype=tdt)
         b = torch.tensor([p[1] for p in pts], dtype=tdt)
         got = trunc_normal_mean(a, b).to(torch.float64).numpy()
-        for i, (pa, pb) in enumerate(pts):
+        for i in range(len(pts)):
             # reference at the dtype-rounded endpoints
             ra, rb = float(a[i]), float(b[i])
             if not ra < rb:

@@ -17,41 +17,30 @@ from it.  All randomness (noise levels, noise, data order) comes from one CPU to
 whose state is checkpointed, and the data order is a pure function of (seed, epoch), so a
 resumed run draws the same batches and noise as an uninterrupted one, on CPU or CUDA alike.
 
-Export the EMA weights only:  train.py --checkpoint CKPT --export-ema OUT.pt
+Run from the repository root:  python3 -m models.train.train [options]
+Export the EMA weights only:  python3 -m models.train.train --checkpoint CKPT --export-ema OUT.pt
 """
 import argparse
 import csv
 import datetime
-import gzip
 import hashlib
 import math
 import os
 import signal
-import struct
 import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ncsnv2 import NCSNv2, count_params, geometric_sigmas  # noqa: E402
+from models.data import mnist
+from models.train.ncsnv2 import NCSNv2, count_params, geometric_sigmas
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 CKPT_FORMAT = 'qcs-ncsnv2-dsm-v1'
 # config keys that must match when resuming (the others may change between runs)
 FIXED_KEYS = ('ngf', 'sigma_begin', 'sigma_end', 'num_levels', 'lr', 'beta1', 'beta2', 'eps',
               'ema_rate', 'seed', 'train_images_sha256')
-
-
-def read_idx_images(path):
-    with gzip.open(path, 'rb') as f:
-        buf = f.read()
-    magic, n, rows, cols = struct.unpack('>IIII', buf[:16])
-    if magic != 0x00000803:
-        raise ValueError(f'{path}: bad IDX image magic {magic:#010x}')
-    arr = np.frombuffer(buf, dtype=np.uint8, offset=16).reshape(n, 1, rows, cols)
-    return arr
 
 
 def sha256_file(path):
@@ -61,7 +50,7 @@ def sha256_file(path):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default=os.path.join(REPO, 'models/data/mnist-train-images-idx3-ubyte.gz'))
+    p.add_argument('--data', default=mnist.path('train', 'images'))
     p.add_argument('--checkpoint', default=os.path.join(REPO, 'models/train/checkpoint.pt'))
     p.add_argument('--log', default=os.path.join(REPO, 'models/train/train_log.csv'))
     p.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:0', ...")
@@ -77,8 +66,10 @@ def parse_args(argv=None):
     p.add_argument('--sigma-end', type=float, default=0.01)
     p.add_argument('--num-levels', type=int, default=232)
     p.add_argument('--seed', type=int, default=1234)
-    p.add_argument('--max-steps', type=int, default=0, help='stop when the total step count reaches this (0: no limit)')
-    p.add_argument('--max-minutes', type=float, default=0.0, help='stop after this many minutes of this run (0: no limit)')
+    p.add_argument('--max-steps', type=int, default=0,
+                   help='stop when the total step count reaches this (0: no limit)')
+    p.add_argument('--max-minutes', type=float, default=0.0,
+                   help='stop after this many minutes of this run (0: no limit)')
     p.add_argument('--save-every-min', type=float, default=10.0)
     p.add_argument('--log-every', type=int, default=10, help='steps per log line')
     p.add_argument('--export-ema', default=None, metavar='OUT',
@@ -152,7 +143,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
 
     # data: uint8 -> float in [0, 1], kept on the device
-    images = read_idx_images(args.data)
+    images = mnist.read_images(args.data)[:, None]  # [n, 1, rows, cols]
     data = torch.from_numpy(images.astype(np.float32) / 255.0).to(device)
     n = data.shape[0]
     steps_per_epoch = n // args.batch  # drop_last
@@ -201,11 +192,12 @@ def main(argv=None):
               'ema': {k: e.detach().to('cpu').float().clone() for k, e in zip(names, ema)},
               'optim': cpu_state(opt.state_dict()),
               'rng': gen.get_state(), 'loss_ema': loss_ema, 'elapsed_s': elapsed_total,
-              'saved_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+              'saved_utc': datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
               'torch_version': torch.__version__}
         atomic_save(ck, args.checkpoint)
         size = os.path.getsize(args.checkpoint)
-        print(f'saved checkpoint ({reason}) at step {step}: {size / 1e6:.1f} MB in {time.time() - t0:.1f} s', flush=True)
+        print(f'saved checkpoint ({reason}) at step {step}: {size / 1e6:.1f} MB in {time.time() - t0:.1f} s',
+              flush=True)
 
     new_log = not os.path.exists(args.log) or os.path.getsize(args.log) == 0
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
@@ -223,11 +215,14 @@ def main(argv=None):
     model.train()
     while True:
         if args.max_steps and step >= args.max_steps:
-            save('max-steps'); break
+            save('max-steps')
+            break
         if args.max_minutes and time.time() - start >= 60 * args.max_minutes:
-            save('max-minutes'); break
+            save('max-minutes')
+            break
         if stop['signal'] is not None:
-            save(f"signal {stop['signal']}"); break
+            save(f"signal {stop['signal']}")
+            break
 
         t_step = time.time()
         epoch, pos = divmod(step, steps_per_epoch)
@@ -261,12 +256,13 @@ def main(argv=None):
         if step % args.log_every == 0:
             now = time.time()
             spi = (now - win_t0) / len(win_losses)
-            logw.writerow([datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+            logw.writerow([datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds'),
                            step, f'{sum(win_losses) / len(win_losses):.5f}', f'{loss_ema:.5f}',
                            f'{spi:.4f}', args.batch, torch.get_num_threads(), args.device,
                            f'{elapsed_total / 3600:.4f}'])
             logf.flush()
-            print(f'step {step} loss {sum(win_losses) / len(win_losses):.4f} (ema {loss_ema:.4f}) {spi:.3f} s/it', flush=True)
+            loss_mean = sum(win_losses) / len(win_losses)
+            print(f'step {step} loss {loss_mean:.4f} (ema {loss_ema:.4f}) {spi:.3f} s/it', flush=True)
             win_losses, win_t0 = [], now
         if time.time() - last_save >= 60 * args.save_every_min:
             t_save = time.time()

@@ -59,13 +59,13 @@ def fmt_in(x):
         return "inf"
     if x == -INF:
         return "-inf"
-    return "%.9g" % x  # 9 significant digits identify every float32 exactly
+    return f"{x:.9g}"  # 9 significant digits identify every float32 exactly
 
 
 def fmt_out(v):
     if mp.isinf(v):
         return "inf" if v > 0 else "-inf"
-    return "%.17g" % float(v)
+    return f"{float(v):.17g}"
 
 
 def q_upper(x):
@@ -131,7 +131,7 @@ def write(name, header, rows):
         f.write(header + "\n")
         for r in rows:
             f.write(",".join(r) + "\n")
-    print("wrote %s (%d rows)" % (os.path.normpath(path), len(rows)))
+    print(f"wrote {os.path.normpath(path)} ({len(rows)} rows)")
 
 
 def uniq(xs):
@@ -237,8 +237,8 @@ def truncated_mean_rows():
 
 def derive():
     """Print the constants of the implementation (not used for the golden data)."""
-    from numpy.polynomial import chebyshev as C
     import sympy as sp
+    from numpy.polynomial import chebyshev as C
 
     # erfcx: (1 + 2x) erfcx(x) - 1 as a function of q = (x - 2)/(x + 2) (Shepherd and
     # Laframboise 1981), Chebyshev-interpolated in q at 400 nodes, truncated at degree 12.
@@ -254,7 +254,7 @@ def derive():
     cheb = C.chebfit(nodes, [float(g(q)) for q in nodes], k - 1)
     print("Chebyshev coefficients 13..16 (truncation error):", cheb[13:17])
     for c in C.cheb2poly(cheb[:13]).astype(np.float32):
-        print("    %r," % float(c))
+        print(f"    {float(c)!r},")
 
     # Narrow interval: mean of s in [-1, 1] under exp(-lam s - mu s^2 / 2) is lam R(lam^2, mu).
     lam, mu, t, big_l = sp.symbols("lambda mu t Lambda")
@@ -268,7 +268,7 @@ def derive():
     r = sp.series(r.subs({lam: t * lam, mu: t * t * mu}), t, 0, 10).removeO().subs(t, 1)
     r = sp.Poly(sp.expand(sp.expand(r).subs(lam, sp.sqrt(big_l))), big_l, mu)
     for mon, c in sorted(r.terms(), key=lambda m: (sum(m[0]), m[0])):
-        print("R%d%d = %s" % (mon[0], mon[1], c))
+        print(f"R{mon[0]}{mon[1]} = {c}")
 
 
 def switch_rows(n, seed):
@@ -316,7 +316,7 @@ def main():
             f.write("a,b,mean\n")
             for r in rows:
                 f.write(",".join(r) + "\n")
-        print("wrote %s (%d rows)" % (path, len(rows)))
+        print(f"wrote {path} ({len(rows)} rows)")
         return
     os.makedirs(OUT_DIR, exist_ok=True)
     write("gauss_erfcx.csv", "x,erfcx", erfcx_rows())

@@ -1,0 +1,1 @@
+"""Small MNIST classifier (`train_classifier`) and the sample-quality figures (`sample_quality`)."""

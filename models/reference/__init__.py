@@ -1,0 +1,1 @@
+"""Reference QCS-SGM sampler (`sampler`), figures (`evaluate`), golden replay, speed baseline."""

@@ -1,0 +1,1 @@
+"""NCSNv2 score network (`ncsnv2`) and its training (`train`)."""
