@@ -1110,7 +1110,7 @@ fn register_plot_font() -> Result<()> {
         plotters::style::register_font(
             "sans-serif",
             plotters::style::FontStyle::Normal,
-            include_bytes!("../assets/DejaVuSans.ttf"),
+            include_bytes!("../../assets/DejaVuSans.ttf"),
         )
         .is_ok()
     });
