@@ -114,7 +114,13 @@ pub struct DirectMeasured {
     pub targets: Vec<f32>,
 }
 
-/// `y = Q(Ax + n)` with a dense `A`, quantized as [`measure`] does.
+/// `y = Q(Ax + n)` with a dense `A`, measured once and quantized as
+/// [`sensing::measure_frame`] does for [`measure`] (sign quantizer for one bit, `Δ` from the
+/// range of the noisy `y` otherwise), then turned into what [`Problem::from_frame`] would
+/// decode from the codes (`sensing` and `problem` take only frame operators; this `A` has no
+/// frame kind).
+///
+/// [`Problem::from_frame`]: crate::problem::Problem::from_frame
 pub fn measure_dense(
     op: &DenseOperator<'_>,
     x: &[f32],
@@ -125,8 +131,8 @@ pub fn measure_dense(
     let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
     let m = op.rows();
     let mut y = vec![0.0; m];
+    sensor::measure_linear(op, x, sigma, noise, &mut y, &mut []).map_err(core("measure"))?;
     if bits == 0 {
-        sensor::measure_linear(op, x, sigma, noise, &mut y, &mut []).map_err(core("measure"))?;
         return Ok(DirectMeasured {
             observed: Observed::Linear(y.clone()),
             targets: y,
@@ -135,16 +141,13 @@ pub fn measure_dense(
     let q = if bits == 1 {
         UniformQuantizer::sign()
     } else {
-        sensor::measure_linear(op, x, sigma, &mut noise.clone(), &mut y, &mut [])
-            .map_err(core("measure"))?;
         let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
         let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         UniformQuantizer::new(bits, delta_from_range(lo, hi, bits).map_err(core("Δ"))?)
             .map_err(core("quantizer"))?
     };
     let mut codes = vec![0u16; m];
-    sensor::measure(op, x, sigma, noise, &q, &mut y, &mut codes, &mut [])
-        .map_err(core("measure"))?;
+    q.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
     let targets = codes
         .iter()
         .map(|&c| q.codeword(c))
@@ -166,6 +169,7 @@ pub fn measure_dense(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::Problem;
 
     #[test]
     fn ill_conditioned_operator_has_the_stated_spectrum() {
@@ -191,5 +195,37 @@ mod tests {
         }
         assert!(worst < 1e-4 * d2[0] as f64, "max |AAᵀ − UΛUᵀ| = {worst}");
         assert!(ill_conditioned(7, 60, 50, kappa).is_err());
+    }
+
+    #[test]
+    fn measuring_directly_equals_the_frame_path() {
+        // The seeded Gaussian materialized into a dense matrix: measuring with it directly
+        // gives what the sensor's frame decodes to (same y, codes, bins and targets).
+        let (h, w, m, sigma, seed) = (8, 8, 40, 0.05, 77);
+        let x: Vec<f32> = (0..h * w).map(|i| ((i * 37) % 11) as f32 / 10.0).collect();
+        for bits in [0u8, 1, 3] {
+            let framed = measure(
+                &x,
+                h,
+                w,
+                m,
+                bits,
+                sigma,
+                seed,
+                &mut rng::stream_rng(5, 2),
+                0,
+            )
+            .unwrap();
+            let problem = Problem::from_frame(&framed.frame, "test").unwrap();
+            let gaussian =
+                qcs_core::operator::SeededGaussian::new(seed, m, h * w, Scaling::PerMeasurement)
+                    .unwrap();
+            let mut a = vec![0.0; m * h * w];
+            gaussian.materialize(&mut a).unwrap();
+            let op = DenseOperator::new(&a, m, h * w).unwrap();
+            let direct = measure_dense(&op, &x, bits, sigma, &mut rng::stream_rng(5, 2)).unwrap();
+            assert_eq!(direct.observed, problem.observed, "bits {bits}");
+            assert_eq!(direct.targets, framed.targets, "bits {bits}");
+        }
     }
 }
