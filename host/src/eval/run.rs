@@ -10,9 +10,10 @@ use crate::data;
 use crate::model::{Device, ScoreModel};
 use crate::prior::{NetworkPrior, PriorConfig};
 use crate::problem::{Observed, Problem};
-use crate::reconstruct::{reconstruct, score, SamplerSettings};
+use crate::reconstruct::{self, score, HeapBuffers, Reconstruction, SamplerSettings};
 use anyhow::{anyhow, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use qcs_core::langevin::{SampleError, Sampler};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{DenseOperator, SensingOperator};
 use qcs_core::rng;
@@ -60,10 +61,52 @@ struct Shared<'a> {
 /// std; `None` when the chains diverged.
 type Estimate = Option<(Vec<f32>, Option<(f32, f32)>, Option<Vec<f32>>)>;
 
-/// Whether a sampler error is a divergence (a non-finite iterate or score), which is a result
-/// of the method under the cell's settings rather than a failure of the harness.
-fn is_divergence(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.to_string().contains("non-finite"))
+/// Whether a sampler error is a divergence, which is a result of the method under the cell's
+/// settings rather than a failure of the harness: a [`qcs_core::Error`] anywhere in the chain
+/// of the variant the sampler returns when an iterate (`"x"`) or the prior score
+/// (`"prior"`) stops being finite. The one place that decides it, matching the error's type,
+/// not its text.
+fn is_divergence(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<qcs_core::Error>(),
+            Some(qcs_core::Error::NonFinite {
+                field: "x" | "prior",
+                ..
+            })
+        )
+    })
+}
+
+/// [`reconstruct`](crate::reconstruct::reconstruct) from `U(0, 1)` starts, the same steps and
+/// the same numbers, but with the sampler's [`qcs_core::Error`] kept as the error's source (so
+/// that [`is_divergence`] can match it): `reconstruct` turns it into text.
+fn sample(
+    op: &dyn SensingOperator,
+    likelihood: PseudoLikelihood<'_>,
+    settings: &SamplerSettings,
+    prior: &mut NetworkPrior,
+) -> Result<Reconstruction> {
+    let t0 = std::time::Instant::now();
+    let mut heap = HeapBuffers::for_op(op, settings.chains);
+    let mut rngs: Vec<rng::Xoshiro128PlusPlus> = (0..settings.chains)
+        .map(|b| rng::stream_rng(settings.seed, b as u64))
+        .collect();
+    let mut sampler = Sampler::new(op, likelihood, settings.schedule, heap.buffers(), &mut rngs)
+        .map_err(|e| anyhow!("sampler: {e}"))?;
+    sampler.init_uniform();
+    while !sampler.is_finished() {
+        sampler.step(prior).map_err(|e| match e {
+            SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
+            SampleError::Prior(e) => e.context("sampler step: prior score failed"),
+        })?;
+    }
+    Ok(reconstruct::summarize(
+        sampler.x().to_vec(),
+        op.cols(),
+        settings.chains,
+        t0.elapsed().as_secs_f64(),
+    ))
 }
 
 struct Worker {
@@ -207,7 +250,7 @@ impl Worker {
                 } else {
                     op
                 };
-                let rec = match reconstruct(op, lik, &settings, prior, None, |_| {}) {
+                let rec = match sample(op, lik, &settings, prior) {
                     Ok(rec) => rec,
                     Err(e) if is_divergence(&e) => return Ok(None),
                     Err(e) => return Err(e),
@@ -377,5 +420,38 @@ pub fn provenance(model: &Path, jobs: usize) -> String {
     match step {
         Some(s) => format!("model {name} (training step {s}), {jobs} worker(s)"),
         None => format!("model {name} (no model card), {jobs} worker(s)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qcs_core::Error;
+
+    #[test]
+    fn divergence_is_the_sampler_error_not_the_word() {
+        // What the sampler returns when an iterate or the prior score stops being finite,
+        // wrapped as `sample` and the worker wrap it.
+        for field in ["x", "prior"] {
+            let e = anyhow::Error::new(Error::NonFinite { field, index: 3 })
+                .context("sampler step")
+                .context("qcs-sgm_m100_q1_s0.05_seed0_img0");
+            assert!(is_divergence(&e), "{e:#}");
+        }
+        // Messages that say "non-finite" but are no divergence: a text search counted them.
+        let not = [
+            anyhow::Error::new(Error::NonFinite {
+                field: "delta",
+                index: 0,
+            })
+            .context("quantizer"),
+            anyhow!("measure: `x` holds a non-finite value at index 0"),
+            anyhow!("the ONNX model returned a non-finite score"),
+            anyhow::Error::new(Error::Finished).context("non-finite iterate"),
+        ];
+        for e in &not {
+            assert!(format!("{e:#}").contains("non-finite"));
+            assert!(!is_divergence(e), "{e:#}");
+        }
     }
 }
