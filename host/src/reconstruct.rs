@@ -185,7 +185,7 @@ where
                     source,
                 })
             }
-            SampleError::Core(e) => anyhow!("sampler step: {e}"),
+            SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
             SampleError::Prior(e) => e.context("the score network"),
         })?;
         progress(p);

@@ -1,0 +1,365 @@
+//! The sweep a TOML config describes: methods, cells, jobs.
+
+use crate::baselines::{AldSettings, BihtSettings, LassoSettings};
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use qcs_core::langevin::Schedule;
+use std::path::Path;
+
+/// A reconstruction method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+pub enum Method {
+    /// QCS-SGM: Algorithm 1 with the NCSNv2 prior and the pseudo-likelihood score.
+    #[serde(rename = "qcs-sgm")]
+    QcsSgm,
+    /// QCS-SGM with the exact linear score of eq. 19 (`AAᵀ = UΛUᵀ`); unquantized cells of the
+    /// ill-conditioned operator only (its eigendecomposition is known by construction).
+    #[serde(rename = "qcs-sgm-exact")]
+    QcsSgmExact,
+    /// BIHT in a DCT / Haar basis (one-bit cells only), rescaled to [`Config::biht_norm`].
+    #[serde(rename = "biht")]
+    Biht,
+    /// Lasso-W: FISTA on the codewords with an ℓ1 penalty in a DCT / Haar basis (multi-bit
+    /// and unquantized cells only).
+    #[serde(rename = "lasso-w")]
+    LassoW,
+    /// The annealed Langevin dynamics of Jalal et al. (2021a) with its heuristic annealing
+    /// term `γ_t² = γ²β_t²` ([`AldOperator`](crate::baselines::AldOperator)); unquantized cells only.
+    #[serde(rename = "ald")]
+    Ald,
+}
+
+impl Method {
+    /// The name used in configs, CSV rows and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::QcsSgm => "qcs-sgm",
+            Method::QcsSgmExact => "qcs-sgm-exact",
+            Method::Biht => "biht",
+            Method::LassoW => "lasso-w",
+            Method::Ald => "ald",
+        }
+    }
+
+    /// Parses [`Method::name`].
+    pub fn from_name(s: &str) -> Result<Self> {
+        Ok(match s {
+            "qcs-sgm" => Method::QcsSgm,
+            "qcs-sgm-exact" => Method::QcsSgmExact,
+            "biht" => Method::Biht,
+            "lasso-w" => Method::LassoW,
+            "ald" => Method::Ald,
+            _ => {
+                bail!("unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, ald, biht or lasso-w")
+            }
+        })
+    }
+
+    /// Whether the method runs on measurements of `bits` bits (0: unquantized) taken with
+    /// `operator`.
+    pub fn applies_to(self, bits: u8, operator: OperatorChoice) -> bool {
+        match self {
+            Method::QcsSgm => true,
+            Method::QcsSgmExact => bits == 0 && operator == OperatorChoice::IllConditioned,
+            Method::Biht => bits == 1,
+            Method::LassoW => bits != 1,
+            Method::Ald => bits == 0,
+        }
+    }
+}
+
+/// The sensing operator of a sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperatorChoice {
+    /// `SeededGaussian` with `N(0, 1/M)` entries, sent in a frame (the paper's `A`).
+    #[default]
+    Gaussian,
+    /// `A = U·diag(d)·V` ([`ill_conditioned`](super::ill_conditioned)), used directly (no frame kind holds it).
+    IllConditioned,
+}
+
+/// Overrides of the paper's MNIST schedule ([`Schedule::PAPER_MNIST`]); `epsilon` defaults to
+/// 2e-4 for one-bit cells and 2e-5 for the others (as the `qcs` CLI does).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleOverrides {
+    /// Largest noise level `β_1`.
+    pub beta_max: Option<f32>,
+    /// Smallest noise level `β_T`.
+    pub beta_min: Option<f32>,
+    /// Noise levels `T`.
+    pub levels: Option<u32>,
+    /// Langevin steps per level `K`.
+    pub steps_per_level: Option<u32>,
+    /// Step-size constant `ε`.
+    pub epsilon: Option<f32>,
+}
+
+impl ScheduleOverrides {
+    /// The schedule for a cell with `bits` bits per measurement.
+    pub fn schedule(&self, bits: u8) -> Result<Schedule> {
+        let p = Schedule::PAPER_MNIST;
+        Schedule::new(
+            self.beta_max.unwrap_or(p.beta_max),
+            self.beta_min.unwrap_or(p.beta_min),
+            self.levels.unwrap_or(p.levels),
+            self.steps_per_level.unwrap_or(p.steps_per_level),
+            self.epsilon
+                .unwrap_or(if bits == 1 { p.epsilon } else { 2e-5 }),
+        )
+        .map_err(|e| anyhow!("[schedule]: {e}"))
+    }
+}
+
+fn default_samples() -> usize {
+    1
+}
+fn default_seeds() -> Vec<u64> {
+    vec![0]
+}
+fn default_operator_seed() -> u64 {
+    12345
+}
+fn default_noise_seed() -> u64 {
+    1
+}
+fn default_condition() -> f32 {
+    1000.0
+}
+fn default_panel_images() -> usize {
+    4
+}
+
+/// A sweep, as read from TOML (see `host/experiments/*.toml`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Experiment name (the default output directory and the CSV's `experiment` column).
+    pub name: String,
+    /// Methods to run (`qcs-sgm`, `biht`, `lasso-w`); a method skips cells it does not apply
+    /// to ([`Method::applies_to`]).
+    pub methods: Vec<String>,
+    /// Numbers of measurements M.
+    pub measurements: Vec<usize>,
+    /// Bits per measurement (1 = signs, 0 = unquantized; Q ≥ 2 uses the uniform quantizer with
+    /// Δ = (max y − min y)/2^Q of each image's noisy measurements).
+    pub bits: Vec<u8>,
+    /// Noise standard deviations σ.
+    pub sigma: Vec<f32>,
+    /// Test images: the first `images` digits of the shipped test split.
+    pub images: usize,
+    /// Sweep seeds (operator, noise and chain seeds derive from them, see the module doc).
+    #[serde(default = "default_seeds")]
+    pub seeds: Vec<u64>,
+    /// Base seed of the operator.
+    #[serde(default = "default_operator_seed")]
+    pub operator_seed: u64,
+    /// Base seed of the sensor noise.
+    #[serde(default = "default_noise_seed")]
+    pub noise_seed: u64,
+    /// Posterior samples per image for QCS-SGM (metrics are of their mean; with ≥ 2 samples
+    /// the CSV also gets the ±2·std coverage and the std–error correlation).
+    #[serde(default = "default_samples")]
+    pub samples: usize,
+    /// Overrides of the paper's schedule.
+    #[serde(default)]
+    pub schedule: ScheduleOverrides,
+    /// BIHT settings.
+    #[serde(default)]
+    pub biht: BihtSettings,
+    /// Lasso-W settings.
+    #[serde(default)]
+    pub lasso: LassoSettings,
+    /// Settings of Jalal et al.'s ALD.
+    #[serde(default)]
+    pub ald: AldSettings,
+    /// The ℓ2 norm BIHT's unit-norm estimate is scaled to (one-bit measurements carry no
+    /// scale). Default: the mean norm of the shipped test digits that are *not* evaluated
+    /// (indices `images..1000`), a single constant, the same for every image.
+    pub biht_norm: Option<f32>,
+    /// The sensing operator (`gaussian` or `ill-conditioned`).
+    #[serde(default)]
+    pub operator: OperatorChoice,
+    /// Eigenvalue ratio `κ` of `AAᵀ` for the ill-conditioned operator.
+    #[serde(default = "default_condition")]
+    pub condition: f32,
+    /// Images (the first ones) whose estimates are kept for the PNG panels.
+    #[serde(default = "default_panel_images")]
+    pub panel_images: usize,
+}
+
+impl Config {
+    /// Reads and checks a TOML config.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let c: Config =
+            toml::from_str(&text).with_context(|| format!("{}: invalid config", path.display()))?;
+        c.validate()
+            .with_context(|| format!("{}: invalid config", path.display()))?;
+        Ok(c)
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        ensure!(
+            !self.name.is_empty()
+                && self
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "name {:?}: use letters, digits, '-' and '_'",
+            self.name
+        );
+        ensure!(!self.methods.is_empty(), "methods is empty");
+        self.parsed_methods()?;
+        ensure!(
+            !self.measurements.is_empty() && self.measurements.iter().all(|&m| m >= 1),
+            "measurements must be a non-empty list of M ≥ 1"
+        );
+        ensure!(
+            !self.bits.is_empty() && self.bits.iter().all(|&b| b <= 16),
+            "bits must be a non-empty list of 0..=16"
+        );
+        ensure!(
+            !self.sigma.is_empty() && self.sigma.iter().all(|s| s.is_finite() && *s >= 0.0),
+            "sigma must be a non-empty list of finite σ ≥ 0"
+        );
+        ensure!((1..=1000).contains(&self.images), "images must be 1..=1000");
+        ensure!(!self.seeds.is_empty(), "seeds is empty");
+        ensure!(self.samples >= 1, "samples must be at least 1");
+        ensure!(
+            self.condition.is_finite() && self.condition >= 1.0,
+            "condition must be a finite κ ≥ 1"
+        );
+        for &b in &self.bits {
+            self.schedule.schedule(b)?;
+        }
+        Ok(())
+    }
+
+    /// The methods, parsed.
+    pub fn parsed_methods(&self) -> Result<Vec<Method>> {
+        self.methods.iter().map(|m| Method::from_name(m)).collect()
+    }
+
+    /// Every (cell, image) of the sweep, in a fixed order (cell-major, then image).
+    pub fn jobs(&self) -> Result<Vec<Job>> {
+        let mut jobs = Vec::new();
+        for method in self.parsed_methods()? {
+            for &bits in &self.bits {
+                if !method.applies_to(bits, self.operator) {
+                    continue;
+                }
+                for &sigma in &self.sigma {
+                    for &m in &self.measurements {
+                        for &seed in &self.seeds {
+                            for image in 0..self.images {
+                                jobs.push(Job {
+                                    cell: Cell {
+                                        method,
+                                        m,
+                                        bits,
+                                        sigma,
+                                        seed,
+                                    },
+                                    image,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(jobs)
+    }
+}
+
+/// One cell of the sweep (without the image).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    /// The method.
+    pub method: Method,
+    /// Measurements M.
+    pub m: usize,
+    /// Bits per measurement (0: unquantized).
+    pub bits: u8,
+    /// Noise σ.
+    pub sigma: f32,
+    /// Sweep seed.
+    pub seed: u64,
+}
+
+/// A cell and one image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Job {
+    /// The cell.
+    pub cell: Cell,
+    /// Index into the shipped test split.
+    pub image: usize,
+}
+
+/// The identity of a row, for resuming: method, M, bits, σ (bit pattern), seed, image.
+pub type RowKey = (String, usize, u8, u32, u64, usize);
+
+impl Job {
+    /// The key of this job's row.
+    pub fn key(&self) -> RowKey {
+        let c = &self.cell;
+        (
+            c.method.name().to_string(),
+            c.m,
+            c.bits,
+            c.sigma.to_bits(),
+            c.seed,
+            self.image,
+        )
+    }
+
+    /// A file-name stem for this job's estimate.
+    pub fn stem(&self) -> String {
+        let c = &self.cell;
+        format!(
+            "{}_m{}_q{}_s{}_seed{}_img{}",
+            c.method.name(),
+            c.m,
+            c.bits,
+            c.sigma,
+            c.seed,
+            self.image
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_configs_parse_and_expand() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                let c = Config::from_file(&p).unwrap();
+                assert!(!c.jobs().unwrap().is_empty(), "{}", p.display());
+                if !c.name.starts_with("tiny") {
+                    assert!(
+                        c.images >= 20,
+                        "{}: issue 6 asks for ≥ 20 images",
+                        p.display()
+                    );
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen >= 6, "{seen} configs");
+        let c = Config::from_file(&dir.join("exp1-onebit.toml")).unwrap();
+        // qcs-sgm and biht on 5 M values × 20 images.
+        assert_eq!(c.jobs().unwrap().len(), 2 * 5 * 20);
+        let bad = "name = \"x\"\nmethods = [\"nope\"]\nmeasurements = [1]\nbits = [1]\nsigma = [0.1]\nimages = 1\n";
+        let c: Config = toml::from_str(bad).unwrap();
+        assert!(c.validate().is_err());
+    }
+}
