@@ -43,6 +43,42 @@ impl Observed {
         self.len() == 0
     }
 
+    /// The measurements of `codes` under the quantizer `spec`: signs for the one-bit quantizer
+    /// (eq. 18), bins `[l_m, u_m)` otherwise (eq. 15/29). Errors: an unquantized `spec` (it has
+    /// no codes), a code out of range.
+    pub fn from_codes(spec: &QuantizerSpec<'_>, codes: &[u16]) -> Result<Self> {
+        let core = |e: qcs_core::Error| anyhow::anyhow!("{e}");
+        let m = codes.len();
+        match spec {
+            QuantizerSpec::Unquantized => {
+                bail!("an unquantized frame carries values, not codes")
+            }
+            QuantizerSpec::Uniform { bits: 1, .. } => {
+                let mut signs = vec![0.0; m];
+                sensor::signs_from_codes(codes, &mut signs).map_err(core)?;
+                Ok(Observed::OneBit(signs))
+            }
+            spec => {
+                let mut storage = vec![0.0; spec.storage_len()];
+                let q = spec.build(&mut storage).map_err(core)?;
+                let (mut lower, mut upper) = (vec![0.0; m], vec![0.0; m]);
+                q.bounds_slice(codes, &mut lower, &mut upper)
+                    .map_err(core)?;
+                Ok(Observed::Quantized { lower, upper })
+            }
+        }
+    }
+
+    /// The measurements as the core's pseudo-likelihood takes them (eq. 18, 15/29, or the
+    /// diagonal eq. 20 for unquantized `y`).
+    pub fn measurements(&self) -> Measurements<'_> {
+        match self {
+            Observed::OneBit(signs) => Measurements::OneBit { signs },
+            Observed::Quantized { lower, upper } => Measurements::Quantized { lower, upper },
+            Observed::Linear(y) => Measurements::LinearDiagonal { y },
+        }
+    }
+
     /// A short name: `one-bit`, `quantized` or `linear`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -100,22 +136,10 @@ impl Problem {
                 f.values(&mut y).map_err(core)?;
                 Observed::Linear(y)
             }
-            QuantizerSpec::Uniform { bits: 1, .. } => {
-                let mut codes = vec![0u16; m];
-                f.unpack_codes(&mut codes).map_err(core)?;
-                let mut signs = vec![0.0; m];
-                sensor::signs_from_codes(&codes, &mut signs).map_err(core)?;
-                Observed::OneBit(signs)
-            }
             ref spec => {
                 let mut codes = vec![0u16; m];
                 f.unpack_codes(&mut codes).map_err(core)?;
-                let mut storage = vec![0.0; spec.storage_len()];
-                let q = spec.build(&mut storage).map_err(core)?;
-                let (mut lower, mut upper) = (vec![0.0; m], vec![0.0; m]);
-                q.bounds_slice(&codes, &mut lower, &mut upper)
-                    .map_err(core)?;
-                Observed::Quantized { lower, upper }
+                Observed::from_codes(spec, &codes).map_err(|e| anyhow::anyhow!("{what}: {e}"))?
             }
         };
         let operator = match h.operator().map_err(core)? {
@@ -154,12 +178,8 @@ impl Problem {
 
     /// The pseudo-likelihood of the measurements (eq. 18, 15/29 or 20).
     pub fn likelihood(&self) -> Result<PseudoLikelihood<'_>> {
-        let meas = match &self.observed {
-            Observed::OneBit(signs) => Measurements::OneBit { signs },
-            Observed::Quantized { lower, upper } => Measurements::Quantized { lower, upper },
-            Observed::Linear(y) => Measurements::LinearDiagonal { y },
-        };
-        PseudoLikelihood::new(meas, self.sigma).map_err(|e| anyhow::anyhow!("likelihood: {e}"))
+        PseudoLikelihood::new(self.observed.measurements(), self.sigma)
+            .map_err(|e| anyhow::anyhow!("likelihood: {e}"))
     }
 
     /// The image shape `[C, H, W]` the network needs; an error for a frame of a plain vector.

@@ -1,11 +1,12 @@
 //! The sensing side on the host: `y = Q(Ax + n)` of a signal into a measurement frame, exactly
 //! as a sensor running `qcs-core` computes it (`qcs measure`, `qcs demo`, `qcs-eval`).
 
+use crate::problem::Observed;
 use anyhow::{anyhow, bail, ensure, Result};
 use qcs_core::frame::{
     self, DescribedOperator, FrameHeader, OperatorKind, QuantizerSpec, SignalShape,
 };
-use qcs_core::operator::{Scaling, SeededGaussian, Structured};
+use qcs_core::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
 use qcs_core::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer};
 use qcs_core::rng::Xoshiro128PlusPlus;
 use qcs_core::sensor;
@@ -60,6 +61,106 @@ pub struct Measured {
     pub targets: Vec<f32>,
 }
 
+/// What a sensor computes before framing: `y`, its codes and codewords, and the quantizer
+/// with `Δ` resolved.
+#[derive(Debug, Clone)]
+pub struct Quantized {
+    /// The noisy linear measurements `Ax + n`.
+    pub y: Vec<f32>,
+    /// The codes of `y` (empty when unquantized).
+    pub codes: Vec<u16>,
+    /// Per measurement: the codeword of its code (±1 for one-bit) or the unquantized `y`.
+    pub targets: Vec<f32>,
+    /// The quantizer used; a uniform one always with its `Δ` (taken from the range of `y`
+    /// when the settings left it open).
+    pub quantizer: SensorQuantizer,
+}
+
+impl Quantized {
+    /// The measurements in the form their score takes, exactly as a receiver decodes them
+    /// from a frame ([`Observed::from_codes`]).
+    pub fn observed(&self) -> Result<Observed> {
+        let core = |e: qcs_core::Error| anyhow!("quantizer: {e}");
+        match &self.quantizer {
+            SensorQuantizer::Unquantized => Ok(Observed::Linear(self.y.clone())),
+            SensorQuantizer::Thresholds {
+                thresholds,
+                codewords,
+            } => {
+                let tq = ThresholdQuantizer::new(thresholds, codewords).map_err(core)?;
+                Observed::from_codes(&QuantizerSpec::thresholds(&tq).map_err(core)?, &self.codes)
+            }
+            &SensorQuantizer::Uniform { bits, delta } => Observed::from_codes(
+                &QuantizerSpec::from(uniform(bits, delta, &self.y).map_err(core)?),
+                &self.codes,
+            ),
+        }
+    }
+}
+
+/// The uniform quantizer of `bits` with step `delta`, or `Δ` from the range of `y`.
+fn uniform(bits: u8, delta: Option<f32>, y: &[f32]) -> qcs_core::Result<UniformQuantizer> {
+    match (bits, delta) {
+        (1, _) => Ok(UniformQuantizer::sign()),
+        (_, Some(d)) => UniformQuantizer::new(bits, d),
+        (_, None) => UniformQuantizer::from_measurements(y, bits),
+    }
+}
+
+/// `y = Q(Ax + n)` (eq. 1–2) of `x` with any operator and the noise drawn from `noise`: the
+/// sensor's computation without the frame (the evaluation harness measures with operators
+/// that no frame kind describes).
+pub fn measure_with(
+    op: &dyn SensingOperator,
+    x: &[f32],
+    quantizer: &SensorQuantizer,
+    sigma: f32,
+    noise: &mut Xoshiro128PlusPlus,
+) -> Result<Quantized> {
+    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
+    let m = op.rows();
+    let mut y = vec![0.0; m];
+    let mut scratch = vec![0.0; op.scratch_len()];
+    sensor::measure_linear(op, x, sigma, noise, &mut y, &mut scratch).map_err(core("measure"))?;
+    let quantize = |q: &dyn Quantizer| -> Result<(Vec<u16>, Vec<f32>)> {
+        let mut codes = vec![0u16; m];
+        q.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
+        let targets = codes
+            .iter()
+            .map(|&c| q.codeword(c))
+            .collect::<qcs_core::Result<Vec<f32>>>()
+            .map_err(core("codeword"))?;
+        Ok((codes, targets))
+    };
+    let (codes, targets, resolved) = match quantizer {
+        SensorQuantizer::Unquantized => (Vec::new(), y.clone(), SensorQuantizer::Unquantized),
+        SensorQuantizer::Thresholds {
+            thresholds,
+            codewords,
+        } => {
+            let tq = ThresholdQuantizer::new(thresholds, codewords)
+                .map_err(core("--thresholds/--codewords"))?;
+            let (codes, targets) = quantize(&tq)?;
+            (codes, targets, quantizer.clone())
+        }
+        &SensorQuantizer::Uniform { bits, delta } => {
+            if !(1..=16).contains(&bits) {
+                bail!("--bits {bits} is out of range: expected 0 (unquantized) to 16");
+            }
+            let q = uniform(bits, delta, &y).map_err(core("--bits/--delta"))?;
+            let (codes, targets) = quantize(&q)?;
+            let delta = (bits >= 2).then(|| q.delta());
+            (codes, targets, SensorQuantizer::Uniform { bits, delta })
+        }
+    };
+    Ok(Quantized {
+        y,
+        codes,
+        targets,
+        quantizer: resolved,
+    })
+}
+
 /// `y = Q(Ax + n)` (eq. 1–2) of `x` with the noise drawn from `noise`, encoded as a frame.
 pub fn measure_frame(
     x: &[f32],
@@ -93,50 +194,23 @@ pub fn measure_frame(
              (seeded or structured), not a dense matrix"
         ),
     };
-    let mut y = vec![0.0; m];
-    let mut scratch = vec![0.0; op.scratch_len()];
-    sensor::measure_linear(op, x, s.sigma, noise, &mut y, &mut scratch).map_err(core("measure"))?;
-    let mut codes = vec![0u16; m];
-    let quantize = |q: &dyn Quantizer, codes: &mut [u16]| -> Result<Vec<f32>> {
-        q.encode_slice(&y, codes).map_err(core("quantize"))?;
-        codes
-            .iter()
-            .map(|&c| q.codeword(c))
-            .collect::<qcs_core::Result<Vec<f32>>>()
-            .map_err(core("codeword"))
-    };
+    let q = measure_with(op, x, &s.quantizer, s.sigma, noise)?;
     let tq;
-    let (spec, targets) = match &s.quantizer {
-        SensorQuantizer::Unquantized => (QuantizerSpec::Unquantized, y.clone()),
+    let spec = match &q.quantizer {
+        SensorQuantizer::Unquantized => QuantizerSpec::Unquantized,
         SensorQuantizer::Thresholds {
             thresholds,
             codewords,
         } => {
             tq = ThresholdQuantizer::new(thresholds, codewords)
                 .map_err(core("--thresholds/--codewords"))?;
-            let targets = quantize(&tq, &mut codes)?;
-            (
-                QuantizerSpec::thresholds(&tq).map_err(core("--thresholds/--codewords"))?,
-                targets,
-            )
+            QuantizerSpec::thresholds(&tq).map_err(core("--thresholds/--codewords"))?
         }
         &SensorQuantizer::Uniform { bits, delta } => {
-            if !(1..=16).contains(&bits) {
-                bail!("--bits {bits} is out of range: expected 0 (unquantized) to 16");
-            }
-            let q = if bits == 1 {
-                UniformQuantizer::sign()
-            } else {
-                match delta {
-                    Some(d) => UniformQuantizer::new(bits, d).map_err(core("--bits/--delta"))?,
-                    None => UniformQuantizer::from_measurements(&y, bits)
-                        .map_err(core("Δ from the measured range"))?,
-                }
-            };
-            let targets = quantize(&q, &mut codes)?;
-            (QuantizerSpec::from(q), targets)
+            QuantizerSpec::from(uniform(bits, delta, &q.y).map_err(core("--bits/--delta"))?)
         }
     };
+    let (y, codes, targets) = (q.y, q.codes, q.targets);
     let header =
         FrameHeader::for_measurement(shape, op, spec, s.sigma, s.counter).map_err(core("frame"))?;
     let mut buf = vec![0u8; frame::encoded_len(&header).map_err(core("frame"))?];

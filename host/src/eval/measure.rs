@@ -5,9 +5,8 @@ use crate::problem::Observed;
 use crate::sensing::{self, Measured, SensorQuantizer, SensorSettings};
 use anyhow::{anyhow, ensure, Result};
 use qcs_core::frame::SignalShape;
-use qcs_core::operator::{DenseOperator, Scaling, SensingOperator};
-use qcs_core::quantizer::{delta_from_range, Quantizer, UniformQuantizer};
-use qcs_core::{rng, sensor};
+use qcs_core::operator::{DenseOperator, Scaling};
+use qcs_core::rng;
 
 /// `y = Q(Ax + n)` of a `height × width` image into a frame ([`sensing::measure_frame`]):
 /// `A = SeededGaussian(operator_seed, M, N, N(0, 1/M))`, uniform `Q`-bit quantizer with `Δ`
@@ -128,42 +127,15 @@ pub fn measure_dense(
     sigma: f32,
     noise: &mut rng::Xoshiro128PlusPlus,
 ) -> Result<DirectMeasured> {
-    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
-    let m = op.rows();
-    let mut y = vec![0.0; m];
-    sensor::measure_linear(op, x, sigma, noise, &mut y, &mut []).map_err(core("measure"))?;
-    if bits == 0 {
-        return Ok(DirectMeasured {
-            observed: Observed::Linear(y.clone()),
-            targets: y,
-        });
-    }
-    let q = if bits == 1 {
-        UniformQuantizer::sign()
-    } else {
-        let lo = y.iter().copied().fold(f32::INFINITY, f32::min);
-        let hi = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        UniformQuantizer::new(bits, delta_from_range(lo, hi, bits).map_err(core("Δ"))?)
-            .map_err(core("quantizer"))?
+    let quantizer = match bits {
+        0 => SensorQuantizer::Unquantized,
+        bits => SensorQuantizer::Uniform { bits, delta: None },
     };
-    let mut codes = vec![0u16; m];
-    q.encode_slice(&y, &mut codes).map_err(core("quantize"))?;
-    let targets = codes
-        .iter()
-        .map(|&c| q.codeword(c))
-        .collect::<qcs_core::Result<Vec<f32>>>()
-        .map_err(core("codeword"))?;
-    let observed = if bits == 1 {
-        let mut signs = vec![0.0; m];
-        sensor::signs_from_codes(&codes, &mut signs).map_err(core("signs"))?;
-        Observed::OneBit(signs)
-    } else {
-        let (mut lower, mut upper) = (vec![0.0; m], vec![0.0; m]);
-        q.bounds_slice(&codes, &mut lower, &mut upper)
-            .map_err(core("bins"))?;
-        Observed::Quantized { lower, upper }
-    };
-    Ok(DirectMeasured { observed, targets })
+    let q = sensing::measure_with(op, x, &quantizer, sigma, noise)?;
+    Ok(DirectMeasured {
+        observed: q.observed()?,
+        targets: q.targets,
+    })
 }
 
 #[cfg(test)]

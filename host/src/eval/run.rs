@@ -110,11 +110,7 @@ impl Worker {
                         eigenvectors: &u,
                         eigenvalues: &d2,
                     },
-                    (Observed::Linear(y), _) => Measurements::LinearDiagonal { y },
-                    (Observed::OneBit(signs), _) => Measurements::OneBit { signs },
-                    (Observed::Quantized { lower, upper }, _) => {
-                        Measurements::Quantized { lower, upper }
-                    }
+                    (observed, _) => observed.measurements(),
                 };
                 let lik =
                     PseudoLikelihood::new(meas, c.sigma).map_err(|e| anyhow!("likelihood: {e}"))?;
