@@ -86,7 +86,7 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
     let (mut y, mut codes, mut signs) = ([0.0f32; RM], [0u16; RM], [0.0f32; RM]);
     let mut noise = stream_rng(NOISE_SEED, 0);
     // The sensor's own measurement path.
-    crate::sensor::measure_with(
+    qcs_core::sensor::measure(
         &op,
         &SIGNAL,
         SIGMA,
