@@ -16,6 +16,9 @@
 
 use crate::likelihood::PseudoLikelihood;
 use crate::operator::SensingOperator;
+/// The prior score the sampler adds (defined in [`crate::prior`], re-exported here for the
+/// code that names it `langevin::ScorePrior`).
+pub use crate::prior::ScorePrior;
 use crate::rng::{for_each_standard_normal, uniform01};
 use crate::{Error, Result};
 use rand_core::Rng;
@@ -113,22 +116,6 @@ impl Schedule {
     pub fn total_steps(&self) -> u64 {
         self.levels as u64 * self.steps_per_level as u64
     }
-}
-
-/// A prior score `s_θ(x, β) ≈ ∇ log p_β(x)`, implemented by the host (an NCSNv2 network) or by
-/// the analytic priors of [`crate::prior`].
-pub trait ScorePrior {
-    /// The error a score evaluation can fail with.
-    type Error;
-
-    /// Scores a batch: `x` holds `B` samples of `N` values each, contiguous
-    /// (`x.len() = B·N`), and `out` (same length) receives `s_θ(x_b, β)` for each sample.
-    fn score(
-        &mut self,
-        x: &[f32],
-        beta: f32,
-        out: &mut [f32],
-    ) -> core::result::Result<(), Self::Error>;
 }
 
 /// The error of a sampler step: a core error, or the prior's own.
