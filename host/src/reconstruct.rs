@@ -3,7 +3,7 @@
 //! mean, per-pixel standard deviation, the samples).
 
 use anyhow::{anyhow, Result};
-use qcs_core::langevin::{Buffers, Progress, Sampler, Schedule, ScorePrior};
+use qcs_core::langevin::{Buffers, Progress, Sampler, SamplerLayout, Schedule, ScorePrior};
 use qcs_core::likelihood::PseudoLikelihood;
 use qcs_core::metrics;
 use qcs_core::operator::SensingOperator;
@@ -46,50 +46,27 @@ impl Reconstruction {
     }
 }
 
-/// Owned working memory for a [`Sampler`], sized by [`Buffers::lengths`].
+/// Owned working memory for a [`Sampler`]: one slab, sized and cut by [`SamplerLayout`].
 #[derive(Debug, Clone)]
 pub struct HeapBuffers {
-    x: Vec<f32>,
-    prior: Vec<f32>,
-    grad: Vec<f32>,
-    z: Vec<f32>,
-    g: Vec<f32>,
-    row_norms_sq: Vec<f32>,
-    level: Vec<f32>,
-    op_scratch: Vec<f32>,
-    lik_scratch: Vec<f32>,
+    layout: SamplerLayout,
+    slab: Vec<f32>,
 }
 
 impl HeapBuffers {
     /// Zeroed buffers for `chains` chains over `op`.
     pub fn for_op<O: SensingOperator + ?Sized>(op: &O, chains: usize) -> Self {
-        let l = Buffers::lengths(op, chains);
+        let layout = SamplerLayout::for_op(op, chains);
         HeapBuffers {
-            x: vec![0.0; l.batch_signal],
-            prior: vec![0.0; l.batch_signal],
-            grad: vec![0.0; l.signal],
-            z: vec![0.0; l.measurements],
-            g: vec![0.0; l.measurements],
-            row_norms_sq: vec![0.0; l.measurements],
-            level: vec![0.0; l.measurements],
-            op_scratch: vec![0.0; l.op_scratch],
-            lik_scratch: vec![0.0; l.measurements],
+            layout,
+            slab: vec![0.0; layout.slab_len()],
         }
     }
 
-    /// Borrows them as a sampler's [`Buffers`].
+    /// Borrows them as a sampler's [`Buffers`] (the slab has the layout's length, so
+    /// [`SamplerLayout::carve`] cuts every buffer whole).
     pub fn buffers(&mut self) -> Buffers<'_> {
-        Buffers {
-            x: &mut self.x,
-            prior: &mut self.prior,
-            grad: &mut self.grad,
-            z: &mut self.z,
-            g: &mut self.g,
-            row_norms_sq: &mut self.row_norms_sq,
-            level: &mut self.level,
-            op_scratch: &mut self.op_scratch,
-            lik_scratch: &mut self.lik_scratch,
-        }
+        self.layout.carve(&mut self.slab)
     }
 }
 
