@@ -945,7 +945,14 @@ fn header_validation_names_the_field() {
     ));
     // A threshold quantizer whose level count is not a power of two does not fit a frame.
     let three = ThresholdQuantizer::new(&[0.0, 1.0], &[-1.0, 0.5, 2.0]).unwrap();
-    assert!(QuantizerSpec::thresholds(&three).is_err());
+    assert_eq!(
+        QuantizerSpec::thresholds(&three),
+        Err(Error::InvalidParameter {
+            field: "thresholds",
+            value: 3.0,
+            expected: "2^Q levels (2^Q - 1 thresholds) to fit a frame"
+        })
+    );
     // for_measurement checks the operator's N against the signal.
     let op = SeededGaussian::new(1, 4, 10, Scaling::Unit).unwrap();
     assert!(matches!(
