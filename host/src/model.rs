@@ -128,11 +128,6 @@ pub struct ScorePlan {
 }
 
 impl ScorePlan {
-    /// The batch size the plan runs.
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-
     /// Values per image, `C·H·W`.
     pub fn image_len(&self) -> usize {
         self.shape.iter().product()
