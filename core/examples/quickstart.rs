@@ -1,3 +1,4 @@
+//! One-bit compressed sensing and posterior sampling with a Gaussian prior, in 20 lines.
 use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements::OneBit, PseudoLikelihood};
 use qcs_core::operator::{Scaling, SeededGaussian};
