@@ -139,6 +139,27 @@ pub enum Error {
         /// What the operation needs, in words.
         expected: &'static str,
     },
+    /// A name names no variant of an enumeration, for example an operator kind given on a
+    /// command line ([`OperatorKind::from_name`](crate::frame::OperatorKind::from_name),
+    /// [`QuantizerKind::from_name`](crate::frame::QuantizerKind::from_name)).
+    UnknownName {
+        /// The enumeration (`"operator"` or `"quantizer"`).
+        field: Field,
+        /// The names it accepts, in words.
+        expected: &'static str,
+    },
+    /// The annealed Langevin sampler (Algorithm 1) met a non-finite prior score or iterate:
+    /// the chains diverged, typically because the step size `ε` is too large for the
+    /// operator's conditioning ([`Sampler::step`](crate::langevin::Sampler::step)). The
+    /// iterates are then unusable; the sampler does not continue.
+    Diverged {
+        /// The noise level `t` (0-based) of the step that diverged.
+        level: usize,
+        /// The Langevin step `k` (0-based) within that level.
+        step: usize,
+        /// The noise level `β_t` of that step.
+        beta: f32,
+    },
 }
 
 impl Error {
@@ -266,6 +287,14 @@ impl fmt::Display for Error {
             Error::KindMismatch { field, expected } => {
                 write!(f, "`{field}` is of the wrong kind: expected {expected}")
             }
+            Error::UnknownName { field, expected } => {
+                write!(f, "unknown `{field}` name: expected one of {expected}")
+            }
+            Error::Diverged { level, step, beta } => write!(
+                f,
+                "the sampler diverged at level {level}, step {step} (beta = {beta}): \
+                 a non-finite prior score or iterate (try a smaller step size epsilon)"
+            ),
         }
     }
 }
@@ -373,6 +402,16 @@ impl defmt::Format for Error {
             Error::KindMismatch { field, expected } => {
                 defmt::write!(f, "`{=str}` wrong kind: expected {=str}", field, expected)
             }
+            Error::UnknownName { field, expected } => {
+                defmt::write!(f, "unknown `{=str}` name: expected {=str}", field, expected)
+            }
+            Error::Diverged { level, step, beta } => defmt::write!(
+                f,
+                "diverged at level {=usize} step {=usize} (beta {=f32})",
+                level,
+                step,
+                beta
+            ),
         }
     }
 }

@@ -1,12 +1,30 @@
-//! Analytic priors with exact noise-perturbed scores `∇ log p_β(x)`.
+//! The prior side of the sampler: the [`ScorePrior`] trait that [`crate::langevin`] calls
+//! for `s_θ(x, β) ≈ ∇ log p_β(x)` (eq. 7–8), and analytic priors with exact noise-perturbed
+//! scores.
 //!
 //! Perturbing `x ~ p` with `N(0, β²I)` (the NCSN construction behind eq. 7–8) keeps a Gaussian
 //! a Gaussian, so these priors have closed-form scores at every noise level. They make the
 //! sampler testable exactly (a Gaussian prior with linear measurements has a Gaussian
 //! posterior) and give firmware a prior that needs no network.
 
-use crate::langevin::ScorePrior;
 use crate::{Error, Result};
+
+/// A prior score `s_θ(x, β) ≈ ∇ log p_β(x)` (paper eq. 7–8), implemented by the host (an
+/// NCSNv2 network) or by the analytic priors of this module, and called once per step by
+/// [`Sampler::step`](crate::langevin::Sampler::step).
+pub trait ScorePrior {
+    /// The error a score evaluation can fail with.
+    type Error;
+
+    /// Scores a batch: `x` holds `B` samples of `N` values each, contiguous
+    /// (`x.len() = B·N`), and `out` (same length) receives `s_θ(x_b, β)` for each sample.
+    fn score(
+        &mut self,
+        x: &[f32],
+        beta: f32,
+        out: &mut [f32],
+    ) -> core::result::Result<(), Self::Error>;
+}
 
 /// An isotropic Gaussian prior `N(μ, τ² I)`; perturbed by `β` it is `N(μ, (τ² + β²) I)`, with
 /// score `−(x − μ)/(τ² + β²)`.

@@ -120,13 +120,6 @@ pub fn fill_standard_normal<R: Rng + ?Sized>(rng: &mut R, out: &mut [f32]) {
     });
 }
 
-/// Fills `out` with independent uniform variates in `[0, 1)` ([`uniform01`]).
-pub fn fill_uniform01<R: Rng + ?Sized>(rng: &mut R, out: &mut [f32]) {
-    for v in out {
-        *v = uniform01(rng);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use qcs_core::frame::{
     self, crc32, decode, encode_codes, encode_values, encoded_len, peek_len, Floats, Frame,
-    FrameHeader, FrameOperator, OperatorKind, OperatorSpec, QuantizerSpec, SignalShape, HEADER_LEN,
-    MAX_FRAME_LEN, MAX_M, MAX_N, PREFIX_LEN, VERSION,
+    FrameHeader, FrameOperator, OperatorKind, OperatorSpec, QuantizerKind, QuantizerSpec,
+    SignalShape, HEADER_LEN, MAX_FRAME_LEN, MAX_M, MAX_N, PREFIX_LEN, VERSION,
 };
 use qcs_core::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
 use qcs_core::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer};
@@ -504,6 +504,62 @@ fn trailing_bytes_bad_magic_version_flags_and_crc() {
 }
 
 #[test]
+fn kinds_round_trip_through_code_and_name() {
+    for (i, kind) in OperatorKind::ALL.into_iter().enumerate() {
+        assert_eq!(kind.code(), i as u8 + 1);
+        assert_eq!(OperatorKind::from_code(kind.code()), Ok(kind));
+        assert_eq!(OperatorKind::from_name(kind.name()), Ok(kind));
+        assert_eq!(kind.name().parse::<OperatorKind>(), Ok(kind));
+        assert_eq!(kind.to_string(), kind.name());
+        assert!(!kind.summary().is_empty() && !kind.summary().contains('\n'));
+        assert!(OperatorKind::NAMES.contains(kind.name()));
+    }
+    let names: Vec<_> = OperatorKind::ALL.map(OperatorKind::name).into();
+    assert_eq!(names, ["seeded", "structured", "dense"]);
+    assert!(OperatorKind::SeededGaussian.is_regenerable());
+    assert!(!OperatorKind::Dense.is_regenerable());
+    for (i, kind) in QuantizerKind::ALL.into_iter().enumerate() {
+        assert_eq!(kind.code(), i as u8 + 1);
+        assert_eq!(QuantizerKind::from_code(kind.code()), Ok(kind));
+        assert_eq!(QuantizerKind::from_name(kind.name()), Ok(kind));
+        assert_eq!(kind.name().parse::<QuantizerKind>(), Ok(kind));
+        assert!(!kind.summary().is_empty() && !kind.summary().contains('\n'));
+        assert!(QuantizerKind::NAMES.contains(kind.name()));
+    }
+    let names: Vec<_> = QuantizerKind::ALL.map(QuantizerKind::name).into();
+    assert_eq!(names, ["uniform", "thresholds", "unquantized"]);
+    assert_eq!(QuantizerSpec::sign().kind(), QuantizerKind::Uniform);
+    assert_eq!(
+        QuantizerSpec::Unquantized.kind(),
+        QuantizerKind::Unquantized
+    );
+    assert!(!QuantizerKind::Unquantized.is_quantized());
+    for bad in ["", "Seeded", "gaussian", "seeded "] {
+        assert_eq!(
+            OperatorKind::from_name(bad),
+            Err(Error::UnknownName {
+                field: "operator",
+                expected: "seeded, structured, dense"
+            })
+        );
+    }
+    assert_eq!(
+        QuantizerKind::from_name("sign"),
+        Err(Error::UnknownName {
+            field: "quantizer",
+            expected: "uniform, thresholds, unquantized"
+        })
+    );
+    assert_eq!(
+        QuantizerKind::from_code(0),
+        Err(Error::UnknownKind {
+            field: "quantizer",
+            code: 0
+        })
+    );
+}
+
+#[test]
 fn unknown_kinds_are_rejected() {
     let (bytes, _) = one_bit_frame();
     for code in [0u8, 4, 255] {
@@ -889,7 +945,14 @@ fn header_validation_names_the_field() {
     ));
     // A threshold quantizer whose level count is not a power of two does not fit a frame.
     let three = ThresholdQuantizer::new(&[0.0, 1.0], &[-1.0, 0.5, 2.0]).unwrap();
-    assert!(QuantizerSpec::thresholds(&three).is_err());
+    assert_eq!(
+        QuantizerSpec::thresholds(&three),
+        Err(Error::InvalidParameter {
+            field: "thresholds",
+            value: 3.0,
+            expected: "2^Q levels (2^Q - 1 thresholds) to fit a frame"
+        })
+    );
     // for_measurement checks the operator's N against the signal.
     let op = SeededGaussian::new(1, 4, 10, Scaling::Unit).unwrap();
     assert!(matches!(
@@ -958,17 +1021,17 @@ impl Description {
 
     fn header(&self) -> FrameHeader<'_> {
         let bits = self.int("bits") as u8;
-        let quantizer = match self.int("quantizer") {
-            1 => QuantizerSpec::Uniform {
+        let quantizer = match QuantizerKind::from_code(self.int("quantizer") as u8).unwrap() {
+            QuantizerKind::Uniform => QuantizerSpec::Uniform {
                 bits,
                 delta: self.floats("delta")[0],
             },
-            2 => QuantizerSpec::Thresholds {
+            QuantizerKind::Thresholds => QuantizerSpec::Thresholds {
                 bits,
                 thresholds: Floats::new(&self.thresholds),
                 codewords: Floats::new(&self.codewords),
             },
-            _ => QuantizerSpec::Unquantized,
+            QuantizerKind::Unquantized => QuantizerSpec::Unquantized,
         };
         FrameHeader {
             signal: SignalShape {

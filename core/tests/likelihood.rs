@@ -4,6 +4,7 @@
 mod common;
 
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
+use qcs_core::Error;
 
 /// Checks `got` against `expected` with relative tolerance `rel` plus an absolute floor
 /// `abs` (in the natural scale of the score, `1/s`).
@@ -140,38 +141,103 @@ fn linear_exact_matches_mpmath() {
     }
 }
 
+/// The field of an `InvalidParameter` whose value is NaN (NaN is not equal to itself).
+fn invalid_nan(e: Option<Error>) -> Option<(&'static str, &'static str)> {
+    match e {
+        Some(Error::InvalidParameter {
+            field,
+            value,
+            expected,
+        }) if value.is_nan() => Some((field, expected)),
+        _ => None,
+    }
+}
+
 #[test]
 fn bad_measurements_are_errors() {
-    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[1.0, 0.0] }, 0.1).is_err());
-    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[] }, 0.1).is_err());
-    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[1.0] }, f32::NAN).is_err());
-    assert!(PseudoLikelihood::new(Measurements::OneBit { signs: &[1.0] }, -1.0).is_err());
-    assert!(PseudoLikelihood::new(
-        Measurements::Quantized {
-            lower: &[1.0],
-            upper: &[1.0]
-        },
-        0.1
-    )
-    .is_err());
-    assert!(PseudoLikelihood::new(
-        Measurements::Quantized {
-            lower: &[f32::INFINITY],
-            upper: &[f32::INFINITY]
-        },
-        0.1
-    )
-    .is_err());
-    assert!(PseudoLikelihood::new(
-        Measurements::Quantized {
-            lower: &[0.0],
-            upper: &[1.0, 2.0]
-        },
-        0.1
-    )
-    .is_err());
-    assert!(PseudoLikelihood::new(Measurements::LinearDiagonal { y: &[f32::NAN] }, 0.1).is_err());
-    assert!(PseudoLikelihood::new(Measurements::LinearDiagonal { y: &[1.0] }, 0.0).is_err());
+    let new = |m: Measurements<'_>, sigma: f32| PseudoLikelihood::new(m, sigma).err();
+    assert_eq!(
+        new(Measurements::OneBit { signs: &[1.0, 0.0] }, 0.1),
+        Some(Error::InvalidParameter {
+            field: "signs",
+            value: 0.0,
+            expected: "every sign to be +1 or -1"
+        })
+    );
+    assert_eq!(
+        new(Measurements::OneBit { signs: &[] }, 0.1),
+        Some(Error::Empty {
+            field: "measurements"
+        })
+    );
+    assert_eq!(
+        invalid_nan(new(Measurements::OneBit { signs: &[1.0] }, f32::NAN)),
+        Some(("sigma", "finite and >= 0"))
+    );
+    assert_eq!(
+        new(Measurements::OneBit { signs: &[1.0] }, -1.0),
+        Some(Error::InvalidParameter {
+            field: "sigma",
+            value: -1.0,
+            expected: "finite and >= 0"
+        })
+    );
+    assert_eq!(
+        new(
+            Measurements::Quantized {
+                lower: &[1.0],
+                upper: &[1.0]
+            },
+            0.1
+        ),
+        Some(Error::InvalidParameter {
+            field: "upper",
+            value: 1.0,
+            expected: "each upper bin edge greater than its lower edge"
+        })
+    );
+    assert_eq!(
+        new(
+            Measurements::Quantized {
+                lower: &[f32::INFINITY],
+                upper: &[f32::INFINITY]
+            },
+            0.1
+        ),
+        Some(Error::NonFinite {
+            field: "lower",
+            index: 0
+        })
+    );
+    assert_eq!(
+        new(
+            Measurements::Quantized {
+                lower: &[0.0],
+                upper: &[1.0, 2.0]
+            },
+            0.1
+        ),
+        Some(Error::DimensionMismatch {
+            field: "upper",
+            expected: 1,
+            found: 2
+        })
+    );
+    assert_eq!(
+        new(Measurements::LinearDiagonal { y: &[f32::NAN] }, 0.1),
+        Some(Error::NonFinite {
+            field: "y",
+            index: 0
+        })
+    );
+    assert_eq!(
+        new(Measurements::LinearDiagonal { y: &[1.0] }, 0.0),
+        Some(Error::InvalidParameter {
+            field: "sigma",
+            value: 0.0,
+            expected: "sigma > 0 for unquantized measurements"
+        })
+    );
     let lik = PseudoLikelihood::new(
         Measurements::OneBit {
             signs: &[1.0, -1.0],
@@ -180,13 +246,42 @@ fn bad_measurements_are_errors() {
     )
     .unwrap();
     let mut cache = [0.0; 2];
-    assert!(lik.prepare(f32::NAN, &[1.0, 1.0], &mut cache).is_err());
-    assert!(lik.prepare(1.0, &[1.0], &mut cache).is_err());
-    assert!(lik.prepare(1.0, &[1.0, f32::INFINITY], &mut cache).is_err());
+    assert_eq!(
+        invalid_nan(lik.prepare(f32::NAN, &[1.0, 1.0], &mut cache).err()),
+        Some(("beta", "finite and >= 0"))
+    );
+    assert_eq!(
+        lik.prepare(1.0, &[1.0], &mut cache),
+        Err(Error::DimensionMismatch {
+            field: "row_norms_sq",
+            expected: 2,
+            found: 1
+        })
+    );
+    assert_eq!(
+        lik.prepare(1.0, &[1.0, f32::INFINITY], &mut cache),
+        Err(Error::NonFinite {
+            field: "row_norms_sq",
+            index: 1
+        })
+    );
     lik.prepare(1.0, &[1.0, 1.0], &mut cache).unwrap();
     let mut g = [0.0; 2];
-    assert!(lik.g(&[0.0, f32::NAN], &cache, &mut g, &mut []).is_err());
-    assert!(lik.g(&[0.0], &cache, &mut g, &mut []).is_err());
+    assert_eq!(
+        lik.g(&[0.0, f32::NAN], &cache, &mut g, &mut []),
+        Err(Error::NonFinite {
+            field: "z",
+            index: 1
+        })
+    );
+    assert_eq!(
+        lik.g(&[0.0], &cache, &mut g, &mut []),
+        Err(Error::DimensionMismatch {
+            field: "z",
+            expected: 2,
+            found: 1
+        })
+    );
     // Exact linear score needs M of scratch.
     let u = [1.0, 0.0, 0.0, 1.0];
     let lik = PseudoLikelihood::new(
@@ -199,7 +294,14 @@ fn bad_measurements_are_errors() {
     )
     .unwrap();
     lik.prepare(1.0, &[], &mut cache).unwrap();
-    assert!(lik.g(&[0.0, 0.0], &cache, &mut g, &mut [0.0]).is_err());
+    assert_eq!(
+        lik.g(&[0.0, 0.0], &cache, &mut g, &mut [0.0]),
+        Err(Error::BufferTooSmall {
+            field: "scratch",
+            needed: 2,
+            available: 1
+        })
+    );
 }
 
 /// The golden rows again, but each group of rows that shares `(σ, β)` as one measurement

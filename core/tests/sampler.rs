@@ -5,11 +5,12 @@ mod common;
 
 use std::collections::HashMap;
 
-use qcs_core::langevin::{Buffers, Sampler, Schedule};
+use qcs_core::langevin::{Buffers, SampleError, Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
-use qcs_core::operator::{DenseOperator, SensingOperator};
-use qcs_core::prior::GaussianPrior;
+use qcs_core::operator::{DenseOperator, Scaling, SensingOperator, Structured};
+use qcs_core::prior::{GaussianPrior, ScorePrior};
 use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
+use qcs_core::Error;
 
 /// Reads a `name v1 v2 ...` reference file.
 fn read_txt(name: &str) -> HashMap<String, Vec<f64>> {
@@ -28,46 +29,22 @@ fn f32s(v: &[f64]) -> Vec<f32> {
     v.iter().map(|&x| x as f32).collect()
 }
 
-/// Owned buffers for a sampler of `batch` chains over `op`.
+/// An owned slab for a sampler of `batch` chains over `op`.
 struct Owned {
-    x: Vec<f32>,
-    prior: Vec<f32>,
-    grad: Vec<f32>,
-    z: Vec<f32>,
-    g: Vec<f32>,
-    norms: Vec<f32>,
-    level: Vec<f32>,
-    op_scratch: Vec<f32>,
-    lik_scratch: Vec<f32>,
+    layout: SamplerLayout,
+    slab: Vec<f32>,
 }
 
 impl Owned {
     fn new<O: SensingOperator>(op: &O, batch: usize) -> Self {
-        let l = Buffers::lengths(op, batch);
+        let layout = SamplerLayout::for_op(op, batch);
         Owned {
-            x: vec![0.0; l.batch_signal],
-            prior: vec![0.0; l.batch_signal],
-            grad: vec![0.0; l.signal],
-            z: vec![0.0; l.measurements],
-            g: vec![0.0; l.measurements],
-            norms: vec![0.0; l.measurements],
-            level: vec![0.0; l.measurements],
-            op_scratch: vec![0.0; l.op_scratch],
-            lik_scratch: vec![0.0; l.measurements],
+            layout,
+            slab: vec![0.0; layout.slab_len()],
         }
     }
     fn buffers(&mut self) -> Buffers<'_> {
-        Buffers {
-            x: &mut self.x,
-            prior: &mut self.prior,
-            grad: &mut self.grad,
-            z: &mut self.z,
-            g: &mut self.g,
-            row_norms_sq: &mut self.norms,
-            level: &mut self.level,
-            op_scratch: &mut self.op_scratch,
-            lik_scratch: &mut self.lik_scratch,
-        }
+        self.layout.split(&mut self.slab).unwrap()
     }
 }
 
@@ -246,9 +223,41 @@ fn sampler_rejects_bad_buffers_and_finishes() {
     let y = [1.0f32, -1.0];
     let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &y }, 0.1).unwrap();
     let mut rngs = [stream_rng(1, 0)];
+    // A `grad` buffer one value too long.
     let mut owned = Owned::new(&op, 1);
-    owned.grad.push(0.0);
-    assert!(Sampler::new(&op, lik, Schedule::PAPER_MNIST, owned.buffers(), &mut rngs).is_err());
+    let mut long_grad = [0.0f32; 3];
+    let mut buffers = owned.buffers();
+    buffers.grad = &mut long_grad;
+    assert_eq!(
+        Sampler::new(&op, lik, Schedule::PAPER_MNIST, buffers, &mut rngs).err(),
+        Some(Error::DimensionMismatch {
+            field: "grad",
+            expected: 2,
+            found: 3
+        })
+    );
+    // Buffers laid out for two chains, one generator.
+    let mut two = Owned::new(&op, 2);
+    assert_eq!(
+        Sampler::new(&op, lik, Schedule::PAPER_MNIST, two.buffers(), &mut rngs).err(),
+        Some(Error::DimensionMismatch {
+            field: "x",
+            expected: 2,
+            found: 4
+        })
+    );
+    let mut no_rngs: [Xoshiro128PlusPlus; 0] = [];
+    assert_eq!(
+        Sampler::new(
+            &op,
+            lik,
+            Schedule::PAPER_MNIST,
+            owned.buffers(),
+            &mut no_rngs
+        )
+        .err(),
+        Some(Error::Empty { field: "rngs" })
+    );
     let mut owned = Owned::new(&op, 1);
     let schedule = Schedule::new(1.0, 0.1, 2, 1, 1e-3).unwrap();
     let mut s = Sampler::new(&op, lik, schedule, owned.buffers(), &mut rngs).unwrap();
@@ -258,10 +267,195 @@ fn sampler_rejects_bad_buffers_and_finishes() {
     assert_eq!(s.step(&mut prior).unwrap().done, 1);
     assert_eq!(s.step(&mut prior).unwrap().done, 2);
     assert!(s.is_finished());
-    assert!(s.step(&mut prior).is_err());
-    assert!(Schedule::new(0.1, 1.0, 10, 1, 1e-3).is_err());
-    assert!(Schedule::new(1.0, 0.1, 0, 1, 1e-3).is_err());
-    assert!(Schedule::new(1.0, 0.1, 10, 1, f32::NAN).is_err());
+    assert_eq!(
+        s.step(&mut prior).err(),
+        Some(SampleError::Core(Error::Finished))
+    );
+    assert_eq!(
+        Schedule::new(0.1, 1.0, 10, 1, 1e-3),
+        Err(Error::InvalidParameter {
+            field: "beta_max",
+            value: f64::from(0.1f32),
+            expected: ">= beta_min"
+        })
+    );
+    assert_eq!(
+        Schedule::new(1.0, 0.1, 0, 1, 1e-3),
+        Err(Error::Empty { field: "levels" })
+    );
+    assert_eq!(
+        Schedule::new(1.0, 0.1, 10, 0, 1e-3),
+        Err(Error::Empty {
+            field: "steps_per_level"
+        })
+    );
+    assert!(matches!(
+        Schedule::new(1.0, 0.1, 10, 1, f32::NAN),
+        Err(Error::InvalidParameter {
+            field: "epsilon",
+            value,
+            expected: "finite and > 0"
+        }) if value.is_nan()
+    ));
+    assert_eq!(
+        Schedule::new(1.0, -0.1, 10, 1, 1e-3),
+        Err(Error::InvalidParameter {
+            field: "beta_min",
+            value: f64::from(-0.1f32),
+            expected: "finite and > 0"
+        })
+    );
+}
+
+#[test]
+fn layout_sizes_and_splits_one_slab() {
+    const LAYOUT: SamplerLayout = SamplerLayout::new(64, 128, 4);
+    assert_eq!(LAYOUT.batch_len(), 256);
+    assert_eq!(LAYOUT.slab_len(), 2 * 256 + 64 + 64 + 5 * 128);
+    let mut slab = [0.0f32; LAYOUT.slab_len() + 3];
+    let b = LAYOUT.split(&mut slab).unwrap();
+    let lens = [
+        b.x.len(),
+        b.prior.len(),
+        b.grad.len(),
+        b.op_scratch.len(),
+        b.z.len(),
+        b.g.len(),
+        b.row_norms_sq.len(),
+        b.level.len(),
+        b.lik_scratch.len(),
+    ];
+    assert_eq!(lens, [256, 256, 64, 64, 128, 128, 128, 128, 128]);
+    assert_eq!(
+        LAYOUT.split(&mut slab[..LAYOUT.slab_len() - 1]).err(),
+        Some(Error::BufferTooSmall {
+            field: "slab",
+            needed: 1280,
+            available: 1279
+        })
+    );
+    // `carve` never fails: a short slab gives short buffers, which the sampler rejects.
+    let short = LAYOUT.carve(&mut slab[..300]);
+    assert_eq!(
+        (short.x.len(), short.prior.len(), short.grad.len()),
+        (256, 44, 0)
+    );
+    assert_eq!(
+        LAYOUT.check(&short),
+        Err(Error::DimensionMismatch {
+            field: "prior",
+            expected: 256,
+            found: 44
+        })
+    );
+    assert_eq!(SamplerLayout::new(usize::MAX, 1, 2).slab_len(), usize::MAX);
+
+    // The structured operator needs an N-value scratch; `for_op` asks for it.
+    let op = Structured::new(3, 4, 8, Scaling::PerMeasurement).unwrap();
+    let layout = SamplerLayout::for_op(&op, 2);
+    assert_eq!(layout, SamplerLayout::new(8, 4, 2));
+    let no_scratch = SamplerLayout {
+        op_scratch: 0,
+        ..layout
+    };
+    let mut slab = vec![0.0f32; no_scratch.slab_len()];
+    let signs = [1.0f32, -1.0, 1.0, 1.0];
+    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, 0.1).unwrap();
+    let mut rngs = [stream_rng(1, 0), stream_rng(1, 1)];
+    assert_eq!(
+        Sampler::new(
+            &op,
+            lik,
+            Schedule::PAPER_MNIST,
+            no_scratch.split(&mut slab).unwrap(),
+            &mut rngs
+        )
+        .err(),
+        Some(Error::BufferTooSmall {
+            field: "op_scratch",
+            needed: 8,
+            available: 0
+        })
+    );
+}
+
+/// A prior that scores 0 except at call `at`, where it puts `value` into coordinate 1.
+struct Blowup {
+    calls: usize,
+    at: usize,
+    value: f32,
+}
+
+impl ScorePrior for Blowup {
+    type Error = Error;
+
+    fn score(&mut self, _x: &[f32], _beta: f32, out: &mut [f32]) -> Result<(), Error> {
+        out.fill(0.0);
+        if self.calls == self.at {
+            out[1] = self.value;
+        }
+        self.calls += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_non_finite_prior_score_or_iterate_is_a_divergence_at_its_step() {
+    let a = [1.0f32, 0.0, 0.0, 1.0];
+    let op = DenseOperator::new(&a, 2, 2).unwrap();
+    let y = [1.0f32, -1.0];
+    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &y }, 0.1).unwrap();
+    // Levels of 2 steps: call 3 is level 1, step 1; call 0 is level 0, step 0.
+    let schedule = Schedule::new(1.0, 0.1, 3, 2, 1e-3).unwrap();
+    for (at, value, level, step) in [
+        (3, f32::INFINITY, 1, 1),
+        (0, f32::NAN, 0, 0),
+        (4, f32::NEG_INFINITY, 2, 0),
+    ] {
+        let mut rngs = [stream_rng(5, 0), stream_rng(5, 1)];
+        let mut owned = Owned::new(&op, 2);
+        let mut s = Sampler::new(&op, lik, schedule, owned.buffers(), &mut rngs).unwrap();
+        s.init_uniform();
+        let mut prior = Blowup {
+            calls: 0,
+            at,
+            value,
+        };
+        for done in 1..=at as u64 {
+            assert_eq!(s.step(&mut prior).unwrap().done, done);
+        }
+        let e = s.step(&mut prior).err();
+        assert_eq!(
+            e,
+            Some(SampleError::Core(Error::Diverged {
+                level,
+                step,
+                beta: schedule.beta(level as u32)
+            })),
+            "prior value {value} at call {at}"
+        );
+        assert!(e.unwrap().to_string().contains("non-finite"));
+    }
+    // A finite but huge score whose step overflows the iterate: α_0 = 0.5 · (1/0.1)² = 50.
+    let schedule = Schedule::new(1.0, 0.1, 3, 2, 0.5).unwrap();
+    let mut rngs = [stream_rng(5, 0)];
+    let mut owned = Owned::new(&op, 1);
+    let mut s = Sampler::new(&op, lik, schedule, owned.buffers(), &mut rngs).unwrap();
+    s.init_uniform();
+    let mut prior = Blowup {
+        calls: 0,
+        at: 1,
+        value: f32::MAX,
+    };
+    assert_eq!(s.step(&mut prior).unwrap().done, 1);
+    assert_eq!(
+        s.step(&mut prior).err(),
+        Some(SampleError::Core(Error::Diverged {
+            level: 0,
+            step: 1,
+            beta: 1.0
+        }))
+    );
 }
 
 #[test]

@@ -59,6 +59,11 @@ fn write_core_error(f: &mut core::fmt::Formatter<'_>, e: &qcs_core::Error) -> co
             write!(f, "code {code} out of range ({levels} levels)")
         }
         E::Finished => f.write_str("sampler finished"),
+        E::Diverged { level, step, beta } => write!(
+            f,
+            "sampler diverged at level {level} step {step} (beta f32 bits {:08x})",
+            beta.to_bits()
+        ),
         _ => f.write_str("other qcs-core error"),
     }
 }

@@ -96,8 +96,8 @@ fn run(out: &mut Out) -> Result<(), FwError> {
     #[cfg(feature = "recon")]
     {
         info!("on-device reconstruction");
-        let store = take_static!(recon::ReconStorage, recon::ReconStorage::new())?;
-        recon::run(out, store)?;
+        let slab = take_static!(recon::ReconSlab, [0.0; recon::LAYOUT.slab_len()])?;
+        recon::run(out, slab)?;
     }
     out.line(format_args!(
         "STACK peak={} top={:08x}",

@@ -6,7 +6,7 @@
 use crate::out::Out;
 use crate::{cost, FwError};
 use qcs_core::frame::{self, SignalShape};
-use qcs_core::langevin::{Sampler, Schedule, Storage};
+use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::metrics::psnr;
 use qcs_core::operator::{Scaling, SeededGaussian};
@@ -76,17 +76,20 @@ pub const VARIANCES: [f32; K] = words::<K>(RN + K * RN);
 /// Class weights.
 pub const WEIGHTS: [f32; K] = words::<K>(RN + K * RN + K);
 
-/// The sampler's working memory.
-pub type ReconStorage = Storage<RN, RM, RB>;
+/// The layout of the sampler's working memory: `RB` chains, `RN` values, `RM` measurements.
+pub const LAYOUT: SamplerLayout = SamplerLayout::new(RN, RM, RB);
+
+/// The sampler's working memory, one slab that [`LAYOUT`] cuts into its buffers.
+pub type ReconSlab = [f32; LAYOUT.slab_len()];
 
 /// Measures, reconstructs and reports.
-pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
+pub fn run(out: &mut Out, slab: &mut ReconSlab) -> Result<(), FwError> {
     let op = SeededGaussian::new(OP_SEED, RM, RN, Scaling::PerMeasurement)?;
     let q = UniformQuantizer::sign();
     let (mut y, mut codes, mut signs) = ([0.0f32; RM], [0u16; RM], [0.0f32; RM]);
     let mut noise = stream_rng(NOISE_SEED, 0);
     // The sensor's own measurement path.
-    crate::sensor::measure_with(
+    qcs_core::sensor::measure(
         &op,
         &SIGNAL,
         SIGMA,
@@ -140,7 +143,7 @@ pub fn run(out: &mut Out, store: &mut ReconStorage) -> Result<(), FwError> {
         }
         qcs_core::operator::DenseOperator::new(matrix, RM, RN)?
     };
-    let mut sampler = Sampler::new(&op, likelihood, SCHEDULE, store.buffers(), &mut rngs)?;
+    let mut sampler = Sampler::new(&op, likelihood, SCHEDULE, LAYOUT.split(slab)?, &mut rngs)?;
     sampler.init_uniform();
     let t0 = cost::ticks();
     let mut steps = 0u64;

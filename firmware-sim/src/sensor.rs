@@ -14,7 +14,9 @@
 use crate::config::{DIGITS, M, N};
 use crate::out::Out;
 use crate::{cost, FwError};
-use qcs_core::frame::{self, DescribedOperator, FrameHeader, QuantizerSpec, SignalShape};
+use qcs_core::frame::{
+    self, DescribedOperator, FrameHeader, OperatorKind, QuantizerSpec, SignalShape,
+};
 #[cfg(feature = "structured")]
 use qcs_core::operator::Structured;
 use qcs_core::operator::{Scaling, SeededGaussian};
@@ -39,31 +41,12 @@ pub const FRAME_CAP: usize = frame::HEADER_LEN + (3 * M).div_ceil(8) + frame::CR
 /// Frames queued before they are written out.
 pub const QUEUE: usize = 4;
 
-/// The sensing operator of a job.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    /// [`SeededGaussian`], regenerated row by row from the seed.
-    Seeded,
-    /// [`Structured`] (signs, Hadamard transforms, row subset).
-    #[cfg(feature = "structured")]
-    Structured,
-}
-
-impl OpKind {
-    fn name(self) -> &'static str {
-        match self {
-            OpKind::Seeded => "seeded",
-            #[cfg(feature = "structured")]
-            OpKind::Structured => "structured",
-        }
-    }
-}
-
-/// The operators, in job order.
+/// The operators, in job order: [`SeededGaussian`] (regenerated row by row from the seed),
+/// then with the `structured` feature [`Structured`] (signs, Hadamard transforms, row subset).
 #[cfg(feature = "structured")]
-const OPS: &[OpKind] = &[OpKind::Seeded, OpKind::Structured];
+const OPS: &[OperatorKind] = &[OperatorKind::SeededGaussian, OperatorKind::Structured];
 #[cfg(not(feature = "structured"))]
-const OPS: &[OpKind] = &[OpKind::Seeded];
+const OPS: &[OperatorKind] = &[OperatorKind::SeededGaussian];
 
 /// One measurement job.
 #[derive(Clone, Copy)]
@@ -72,8 +55,8 @@ pub struct Job {
     pub index: usize,
     /// Which compiled-in digit is the signal.
     pub digit: usize,
-    /// The operator.
-    pub op: OpKind,
+    /// The operator (one of `OPS`).
+    pub op: OperatorKind,
     /// Quantizer bits (1: sign, 3: uniform).
     pub bits: u8,
 }
@@ -92,22 +75,6 @@ impl Job {
             UniformQuantizer::new(self.bits, DELTA_3BIT)?
         })
     }
-}
-
-/// `y = Q(Ax + n)` through the core's `sensor::measure`, exactly as the host computes it.
-#[allow(clippy::too_many_arguments)]
-pub fn measure_with<O: qcs_core::operator::SensingOperator>(
-    op: &O,
-    x: &[f32],
-    sigma: f32,
-    noise: &mut qcs_core::rng::Xoshiro128PlusPlus,
-    q: &UniformQuantizer,
-    y: &mut [f32],
-    codes: &mut [u16],
-    scratch: &mut [f32],
-) -> Result<(), FwError> {
-    sensor::measure(op, x, sigma, noise, q, y, codes, scratch)?;
-    Ok(())
 }
 
 /// Every job, in order.
@@ -185,7 +152,8 @@ pub fn load_signal(digit: usize, x: &mut [f32]) {
     }
 }
 
-/// Measures one job into a frame.
+/// Measures one job into a frame: `y = Q(Ax + n)` through the core's `sensor::measure`,
+/// exactly as the host computes it.
 pub fn measure(job: &Job, buf: &mut SensorBuffers) -> Result<Frame, FwError> {
     let q = job.quantizer()?;
     let mut noise = stream_rng(NOISE_SEED, job.index as u64);
@@ -195,18 +163,25 @@ pub fn measure(job: &Job, buf: &mut SensorBuffers) -> Result<Frame, FwError> {
         .map_err(|_| FwError::Capacity("frame"))?;
     let (shape, counter) = (signal_shape()?, job.index as u32);
     let len = match job.op {
-        OpKind::Seeded => {
+        OperatorKind::SeededGaussian => {
             let op = SeededGaussian::new(job.seed(), M, N, Scaling::PerMeasurement)?;
             let (x, y, codes) = (&buf.x, &mut buf.y, &mut buf.codes);
-            measure_with(&op, x, SIGMA, &mut noise, &q, y, codes, &mut [])?;
+            sensor::measure(&op, x, SIGMA, &mut noise, &q, y, codes, &mut [])?;
             encode_frame(&op, shape, &q, SIGMA, counter, codes, &mut frame)?
         }
         #[cfg(feature = "structured")]
-        OpKind::Structured => {
+        OperatorKind::Structured => {
             let op = Structured::new(job.seed(), M, N, Scaling::PerMeasurement)?;
             let (x, y, codes) = (&buf.x, &mut buf.y, &mut buf.codes);
-            measure_with(&op, x, SIGMA, &mut noise, &q, y, codes, &mut buf.scratch)?;
+            sensor::measure(&op, x, SIGMA, &mut noise, &q, y, codes, &mut buf.scratch)?;
             encode_frame(&op, shape, &q, SIGMA, counter, codes, &mut frame)?
+        }
+        // Not in `OPS`: a dense matrix (and, without the feature, the structured operator).
+        _ => {
+            return Err(FwError::Core(qcs_core::Error::KindMismatch {
+                field: "operator",
+                expected: "an operator the sensor jobs measure with (OPS)",
+            }))
         }
     };
     frame.truncate(len);

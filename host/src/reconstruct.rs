@@ -3,7 +3,9 @@
 //! mean, per-pixel standard deviation, the samples).
 
 use anyhow::{anyhow, Result};
-use qcs_core::langevin::{Buffers, Progress, SampleError, Sampler, Schedule, ScorePrior};
+use qcs_core::langevin::{
+    Buffers, Progress, SampleError, Sampler, SamplerLayout, Schedule, ScorePrior,
+};
 use qcs_core::likelihood::PseudoLikelihood;
 use qcs_core::metrics;
 use qcs_core::operator::SensingOperator;
@@ -63,7 +65,7 @@ pub struct Diverged {
     pub steps_per_level: u32,
     /// The step-size constant `ε` of the run.
     pub epsilon: f32,
-    /// What the core found (a non-finite prior score or iterate).
+    /// The core's error ([`qcs_core::Error::Diverged`]).
     pub source: qcs_core::Error,
 }
 
@@ -71,14 +73,14 @@ impl std::fmt::Display for Diverged {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the chain diverged at level {} of {} (β = {}), step {} of {}: {}; the step size is \
-             too large for these measurements: try a smaller --epsilon (this run: {:e})",
+            "the chain diverged at level {} of {} (β = {}), step {} of {}: a non-finite prior \
+             score or iterate; the step size is too large for these measurements: try a smaller \
+             --epsilon (this run: {:e})",
             self.level + 1,
             self.levels,
             self.beta,
             self.step + 1,
             self.steps_per_level,
-            self.source,
             self.epsilon
         )
     }
@@ -86,50 +88,27 @@ impl std::fmt::Display for Diverged {
 
 impl std::error::Error for Diverged {}
 
-/// Owned working memory for a [`Sampler`], sized by [`Buffers::lengths`].
+/// Owned working memory for a [`Sampler`]: one slab, sized and cut by [`SamplerLayout`].
 #[derive(Debug, Clone)]
 pub struct HeapBuffers {
-    x: Vec<f32>,
-    prior: Vec<f32>,
-    grad: Vec<f32>,
-    z: Vec<f32>,
-    g: Vec<f32>,
-    row_norms_sq: Vec<f32>,
-    level: Vec<f32>,
-    op_scratch: Vec<f32>,
-    lik_scratch: Vec<f32>,
+    layout: SamplerLayout,
+    slab: Vec<f32>,
 }
 
 impl HeapBuffers {
     /// Zeroed buffers for `chains` chains over `op`.
     pub fn for_op<O: SensingOperator + ?Sized>(op: &O, chains: usize) -> Self {
-        let l = Buffers::lengths(op, chains);
+        let layout = SamplerLayout::for_op(op, chains);
         HeapBuffers {
-            x: vec![0.0; l.batch_signal],
-            prior: vec![0.0; l.batch_signal],
-            grad: vec![0.0; l.signal],
-            z: vec![0.0; l.measurements],
-            g: vec![0.0; l.measurements],
-            row_norms_sq: vec![0.0; l.measurements],
-            level: vec![0.0; l.measurements],
-            op_scratch: vec![0.0; l.op_scratch],
-            lik_scratch: vec![0.0; l.measurements],
+            layout,
+            slab: vec![0.0; layout.slab_len()],
         }
     }
 
-    /// Borrows them as a sampler's [`Buffers`].
+    /// Borrows them as a sampler's [`Buffers`] (the slab has the layout's length, so
+    /// [`SamplerLayout::carve`] cuts every buffer whole).
     pub fn buffers(&mut self) -> Buffers<'_> {
-        Buffers {
-            x: &mut self.x,
-            prior: &mut self.prior,
-            grad: &mut self.grad,
-            z: &mut self.z,
-            g: &mut self.g,
-            row_norms_sq: &mut self.row_norms_sq,
-            level: &mut self.level,
-            op_scratch: &mut self.op_scratch,
-            lik_scratch: &mut self.lik_scratch,
-        }
+        self.layout.carve(&mut self.slab)
     }
 }
 
@@ -170,21 +149,20 @@ where
     }
     let schedule = settings.schedule;
     while !sampler.is_finished() {
-        let done = sampler.steps_done();
         let p = sampler.step(prior).map_err(|e| match e {
-            SampleError::Core(source @ qcs_core::Error::NonFinite { .. }) => {
-                let k = u64::from(schedule.steps_per_level);
-                let level = (done / k) as u32;
-                anyhow::Error::new(Diverged {
-                    level,
-                    levels: schedule.levels,
-                    beta: schedule.beta(level),
-                    step: (done % k) as u32,
-                    steps_per_level: schedule.steps_per_level,
-                    epsilon: schedule.epsilon,
-                    source,
-                })
-            }
+            SampleError::Core(
+                source @ qcs_core::Error::Diverged {
+                    level, step, beta, ..
+                },
+            ) => anyhow::Error::new(Diverged {
+                level: level as u32,
+                levels: schedule.levels,
+                beta,
+                step: step as u32,
+                steps_per_level: schedule.steps_per_level,
+                epsilon: schedule.epsilon,
+                source,
+            }),
             SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
             SampleError::Prior(e) => e.context("the score network"),
         })?;

@@ -467,7 +467,7 @@ fn inspect_shows_the_header_and_the_crc_status() {
         "counter 9",
         "28×28 image, 1 channel(s), N = 784",
         "M = 64, σ = 0.05",
-        "SeededGaussian (code 1), seed 77",
+        "seeded (code 1), seed 77",
         "2-bit uniform, Δ = ",
         "counts per code [",
     ] {

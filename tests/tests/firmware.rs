@@ -5,7 +5,7 @@
 //! Needs `qemu-system-arm` (fails with instructions without it) unless `QCS_SKIP_QEMU=1`.
 
 use qcs_core::frame::{self, FrameHeader, OperatorKind, QuantizerSpec, SignalShape};
-use qcs_core::langevin::{Buffers, Sampler, Schedule};
+use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::metrics::psnr;
 use qcs_core::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
@@ -418,23 +418,9 @@ fn on_device_reconstruction_is_bit_identical_to_the_host() {
     )
     .unwrap();
     let mut prior = GaussianMixturePrior::<K>::new(weights, means, variances).unwrap();
-    let (mut x, mut pr) = (vec![0.0f32; chains * n], vec![0.0f32; chains * n]);
-    let (mut grad, mut scratch) = (vec![0.0f32; n], vec![0.0f32; n]);
-    let mut mvec: Vec<Vec<f32>> = (0..5).map(|_| vec![0.0f32; m]).collect();
-    let [z, g, rn, level, lik] = &mut mvec[..] else {
-        unreachable!()
-    };
-    let buffers = Buffers {
-        x: &mut x,
-        prior: &mut pr,
-        grad: &mut grad,
-        z,
-        g,
-        row_norms_sq: rn,
-        level,
-        op_scratch: &mut scratch,
-        lik_scratch: lik,
-    };
+    let layout = SamplerLayout::new(n, m, chains);
+    let mut slab = vec![0.0f32; layout.slab_len()];
+    let buffers = layout.split(&mut slab).unwrap();
     let mut rngs: Vec<_> = (0..chains)
         .map(|b| stream_rng(p.hex_u64("chain_seed"), b as u64))
         .collect();

@@ -102,23 +102,18 @@ impl ScheduleArgs {
     }
 }
 
-/// The measurement operator of a sensor (the names and descriptions of the core's
-/// [`OperatorKind`]s that a sensor can regenerate from a seed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OperatorArg {
-    /// i.i.d. Gaussian rows regenerated from the seed (the paper's A).
-    Seeded,
-    /// Random signs, fast Walsh–Hadamard transforms and a seeded row subset (AAᵀ ∝ I).
-    Structured,
-}
-
-impl From<OperatorArg> for OperatorKind {
-    fn from(a: OperatorArg) -> OperatorKind {
-        match a {
-            OperatorArg::Seeded => OperatorKind::SeededGaussian,
-            OperatorArg::Structured => OperatorKind::Structured,
-        }
-    }
+/// The operators a sensor can measure with, named and described by the core's
+/// [`OperatorKind`] (the one description of each kind): those it regenerates from a seed.
+fn sensor_operator() -> impl clap::builder::TypedValueParser<Value = OperatorKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let kinds = OperatorKind::ALL
+        .into_iter()
+        .filter(|k| k.is_regenerable())
+        .map(|k| PossibleValue::new(k.name()).help(k.summary()));
+    PossibleValuesParser::new(kinds).map(|name| {
+        name.parse::<OperatorKind>()
+            .expect("a possible value is an operator name")
+    })
 }
 
 /// Entry variance of the operator.
@@ -166,8 +161,8 @@ pub struct SensorArgs {
     #[arg(long, default_value_t = 0.05)]
     pub sigma: f32,
     /// The measurement operator.
-    #[arg(long, value_enum, default_value_t = OperatorArg::Seeded)]
-    pub operator: OperatorArg,
+    #[arg(long, value_parser = sensor_operator(), default_value = "seeded")]
+    pub operator: OperatorKind,
     /// Entry variance of the operator.
     #[arg(long, value_enum, default_value_t = ScalingArg::PerMeasurement)]
     pub scaling: ScalingArg,
@@ -228,7 +223,7 @@ impl SensorArgs {
             measurements: self.measurements,
             quantizer,
             sigma: self.sigma,
-            operator: self.operator.into(),
+            operator: self.operator,
             scaling: Scaling::from(self.scaling),
             seed: self.seed,
             counter: self.counter,

@@ -96,7 +96,7 @@ fn describe(f: &Frame<'_>, what: &str, stored: u32, computed: u32) -> Result<Val
         "measurements": h.m(),
         "sigma": f32_json(h.sigma),
         "operator": {
-            "kind": format!("{:?}", h.operator.kind),
+            "kind": h.operator.kind.name(),
             "code": h.operator.kind.code(),
             "seed": h.operator.seed,
             "scaling": format!("{:?}", h.operator.scaling),

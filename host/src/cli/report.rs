@@ -155,7 +155,7 @@ impl Report<'_> {
             "quantizer": quantizer_json(&self.quantizer),
             "sigma": f32_json(problem.sigma),
             "operator": {
-                "kind": operator_name(problem.operator_spec.kind),
+                "kind": problem.operator_spec.kind.name(),
                 "seed": problem.operator_spec.seed,
                 "scaling": format!("{:?}", problem.operator_spec.scaling),
             },
@@ -179,14 +179,5 @@ impl Report<'_> {
             "share_outside_network": 1.0 - network_share,
             "outputs": ["panel.png", "mean.png", "std.png", "mean.npy", "std.npy", "samples.npy"],
         }))
-    }
-}
-
-/// The operator kind's name in reports.
-fn operator_name(kind: qcs_core::frame::OperatorKind) -> &'static str {
-    match kind {
-        qcs_core::frame::OperatorKind::SeededGaussian => "seeded",
-        qcs_core::frame::OperatorKind::Structured => "structured",
-        qcs_core::frame::OperatorKind::Dense => "dense",
     }
 }

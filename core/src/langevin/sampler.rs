@@ -1,0 +1,264 @@
+//! The annealed Langevin sampler of Algorithm 1 over caller buffers, one step per call.
+
+use super::{Buffers, SamplerLayout, Schedule};
+use crate::likelihood::PseudoLikelihood;
+use crate::operator::SensingOperator;
+use crate::prior::ScorePrior;
+use crate::rng::{for_each_standard_normal, uniform01};
+use crate::{Error, Result};
+use rand_core::Rng;
+
+/// The error of a sampler step: a core error, or the prior's own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleError<E> {
+    /// A `qcs-core` error (bad buffers, a non-finite iterate, …).
+    Core(Error),
+    /// The prior failed.
+    Prior(E),
+}
+
+impl<E> From<Error> for SampleError<E> {
+    fn from(e: Error) -> Self {
+        SampleError::Core(e)
+    }
+}
+
+impl<E: core::fmt::Display> core::fmt::Display for SampleError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SampleError::Core(e) => write!(f, "{e}"),
+            SampleError::Prior(e) => write!(f, "prior score failed: {e}"),
+        }
+    }
+}
+
+impl<E: core::fmt::Debug + core::fmt::Display> core::error::Error for SampleError<E> {}
+
+/// Where a sampler stands after a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Progress {
+    /// Steps done so far (out of [`Schedule::total_steps`]).
+    pub done: u64,
+    /// Level `t` (0-based) of the step just taken.
+    pub level: u32,
+    /// Noise level `β_t` of the step just taken.
+    pub beta: f32,
+    /// Step size `α_t` of the step just taken.
+    pub alpha: f32,
+}
+
+/// The annealed Langevin sampler of Algorithm 1 over caller buffers, one step per call.
+pub struct Sampler<'a, 'b, O: SensingOperator + ?Sized, R: Rng> {
+    op: &'a O,
+    likelihood: PseudoLikelihood<'a>,
+    schedule: Schedule,
+    buf: Buffers<'b>,
+    rngs: &'b mut [R],
+    n: usize,
+    level: u32,
+    step_in_level: u32,
+    beta: f32,
+    alpha: f32,
+    noise_scale: f32,
+}
+
+impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
+    /// A sampler of `rngs.len()` chains (one generator per chain; `B ≥ 1`), checking every
+    /// buffer length and computing `‖a_m‖²` once. The iterates in `buffers.x` are used as
+    /// given: call [`init_uniform`](Self::init_uniform) for Algorithm 1's `U(0, 1)` start.
+    pub fn new(
+        op: &'a O,
+        likelihood: PseudoLikelihood<'a>,
+        schedule: Schedule,
+        buffers: Buffers<'b>,
+        rngs: &'b mut [R],
+    ) -> Result<Self> {
+        schedule.validate()?;
+        if rngs.is_empty() {
+            return Err(Error::Empty { field: "rngs" });
+        }
+        let (m, n) = (op.rows(), op.cols());
+        Error::check_len("likelihood", m, likelihood.len())?;
+        SamplerLayout::for_op(op, rngs.len()).check(&buffers)?;
+        op.row_norms_sq(buffers.row_norms_sq)?;
+        Ok(Self {
+            op,
+            likelihood,
+            schedule,
+            buf: buffers,
+            rngs,
+            n,
+            level: 0,
+            step_in_level: 0,
+            beta: 0.0,
+            alpha: 0.0,
+            noise_scale: 0.0,
+        })
+    }
+
+    /// Draws every iterate from `U(0, 1)` (Algorithm 1's initialization), chain `b` from its
+    /// own generator, and rewinds the schedule.
+    pub fn init_uniform(&mut self) {
+        for (xb, rng) in self
+            .buf
+            .x
+            .chunks_exact_mut(self.n)
+            .zip(self.rngs.iter_mut())
+        {
+            for v in xb {
+                *v = uniform01(rng);
+            }
+        }
+        self.rewind();
+    }
+
+    /// Restarts the schedule from its first level, keeping the current iterates.
+    pub fn rewind(&mut self) {
+        self.level = 0;
+        self.step_in_level = 0;
+    }
+
+    /// The iterates, `B·N` values (chain after chain).
+    pub fn x(&self) -> &[f32] {
+        self.buf.x
+    }
+
+    /// Mutable access to the iterates, for a caller-given start.
+    pub fn x_mut(&mut self) -> &mut [f32] {
+        self.buf.x
+    }
+
+    /// The number of chains `B`.
+    pub fn batch(&self) -> usize {
+        self.rngs.len()
+    }
+
+    /// The schedule.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// Steps taken so far.
+    pub fn steps_done(&self) -> u64 {
+        self.level as u64 * self.schedule.steps_per_level as u64 + self.step_in_level as u64
+    }
+
+    /// Whether all `T·K` steps are done.
+    pub fn is_finished(&self) -> bool {
+        self.level >= self.schedule.levels
+    }
+
+    /// One Langevin step (Algorithm 1, lines 4–6) for every chain.
+    ///
+    /// Errors: [`Error::Finished`] once the schedule is done; [`Error::Diverged`] (with the
+    /// 0-based level `t`, step `k` within it and `β_t` of this step) when the prior score, a
+    /// measurement `A x`, the likelihood score or an iterate stops being finite; the
+    /// prior's own error as [`SampleError::Prior`].
+    pub fn step<P: ScorePrior + ?Sized>(
+        &mut self,
+        prior: &mut P,
+    ) -> core::result::Result<Progress, SampleError<P::Error>> {
+        if self.is_finished() {
+            return Err(Error::Finished.into());
+        }
+        if self.step_in_level == 0 {
+            self.beta = self.schedule.beta(self.level);
+            self.alpha = self.schedule.step_size(self.level);
+            self.noise_scale = libm::sqrtf(2.0 * self.alpha);
+            self.likelihood
+                .prepare(self.beta, self.buf.row_norms_sq, self.buf.level)?;
+        }
+        let (alpha, noise_scale) = (self.alpha, self.noise_scale);
+        prior
+            .score(self.buf.x, self.beta, self.buf.prior)
+            .map_err(SampleError::Prior)?;
+        self.check_finite(self.buf.prior)?;
+        let (n, diverged) = (self.n, self.diverged());
+        let divergence = |e: Error| match e {
+            Error::NonFinite { .. } => diverged,
+            e => e,
+        };
+        let buf = &mut self.buf;
+        for ((xb, pb), rng) in buf
+            .x
+            .chunks_exact_mut(n)
+            .zip(buf.prior.chunks_exact(n))
+            .zip(self.rngs.iter_mut())
+        {
+            self.op
+                .forward(xb, buf.z, buf.op_scratch)
+                .map_err(divergence)?;
+            self.likelihood
+                .g(buf.z, buf.level, buf.g, buf.lik_scratch)
+                .map_err(divergence)?;
+            self.op
+                .adjoint(buf.g, buf.grad, buf.op_scratch)
+                .map_err(divergence)?;
+            update_chain(xb, pb, buf.grad, alpha, noise_scale, rng);
+        }
+        self.check_finite(self.buf.x)?;
+        let progress = Progress {
+            done: 0,
+            level: self.level,
+            beta: self.beta,
+            alpha,
+        };
+        self.step_in_level += 1;
+        if self.step_in_level == self.schedule.steps_per_level {
+            self.step_in_level = 0;
+            self.level += 1;
+        }
+        Ok(Progress {
+            done: self.steps_done(),
+            ..progress
+        })
+    }
+
+    /// The [`Error::Diverged`] of the step about to be taken.
+    fn diverged(&self) -> Error {
+        Error::Diverged {
+            level: self.level as usize,
+            step: self.step_in_level as usize,
+            beta: self.beta,
+        }
+    }
+
+    /// [`Error::Diverged`] unless every value is finite.
+    fn check_finite(&self, values: &[f32]) -> Result<()> {
+        if values.iter().all(|v| v.is_finite()) {
+            Ok(())
+        } else {
+            Err(self.diverged())
+        }
+    }
+
+    /// Runs the remaining steps of the schedule.
+    pub fn run<P: ScorePrior + ?Sized>(
+        &mut self,
+        prior: &mut P,
+    ) -> core::result::Result<(), SampleError<P::Error>> {
+        while !self.is_finished() {
+            self.step(prior)?;
+        }
+        Ok(())
+    }
+}
+
+/// Algorithm 1, line 6 for one chain: `x ← x + α (prior + grad) + √(2α) ξ`, with `ξ` drawn by
+/// [`for_each_standard_normal`] (the order of [`crate::rng::fill_standard_normal`]).
+fn update_chain<R: Rng>(
+    x: &mut [f32],
+    prior: &[f32],
+    grad: &[f32],
+    alpha: f32,
+    noise_scale: f32,
+    rng: &mut R,
+) {
+    let len = x.len();
+    for_each_standard_normal(rng, len, |i, e| {
+        if let (Some(xi), Some(&p), Some(&g)) = (x.get_mut(i), prior.get(i), grad.get(i)) {
+            *xi += alpha * (p + g) + noise_scale * e;
+        }
+    });
+}
