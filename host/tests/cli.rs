@@ -3,40 +3,13 @@
 
 use qcs_core::frame::{self, OperatorKind, QuantizerSpec};
 use qcs_core::operator::Scaling;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn qcs(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qcs"))
-        .args(args)
-        .output()
-        .expect("run qcs")
-}
+use common::{fails_with, ok, p, qcs};
+use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("qcs-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "qcs failed: {err}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Fails with exit status 1, an `error:` line holding every `needle`, and no panic.
-fn fails_with(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "expected exit 1, stderr: {err}");
-    assert!(!err.contains("panicked"), "qcs panicked: {err}");
-    for n in needles {
-        assert!(err.contains(n), "error message lacks {n:?}: {err}");
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    common::tmp_in("cli", name)
 }
 
 #[test]

@@ -4,54 +4,13 @@
 
 use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
 use qcs_core::operator::{Scaling, SeededGaussian};
+mod common;
+
+use common::{fails_with, fails_with_code, ok, p, qcs, qcs_in};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn qcs_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qcs"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run qcs")
-}
-
-fn qcs(args: &[&str]) -> Output {
-    qcs_in(&std::env::temp_dir(), args)
-}
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("qcs-hostile-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "qcs failed: {err}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Fails with exit status `code`, an error holding every `needle`, and no panic.
-fn fails_with_code(out: &Output, code: i32, needles: &[&str]) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "expected exit {code}, stderr: {err}"
-    );
-    assert!(!err.contains("panicked"), "qcs panicked: {err}");
-    for n in needles {
-        assert!(err.contains(n), "error message lacks {n:?}: {err}");
-    }
-    err
-}
-
-fn fails_with(out: &Output, needles: &[&str]) -> String {
-    fails_with_code(out, 1, needles)
+    common::tmp_in("hostile", name)
 }
 
 fn test_model(name: &str) -> PathBuf {

@@ -347,7 +347,7 @@ mod tests {
                 if !c.name.starts_with("tiny") {
                     assert!(
                         c.images >= 20,
-                        "{}: issue 6 asks for ≥ 20 images",
+                        "{}: the reported experiments need ≥ 20 images",
                         p.display()
                     );
                 }

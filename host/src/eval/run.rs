@@ -117,35 +117,7 @@ impl Worker {
                 self.method(ctx, job, &op, lik, &measured.targets)?
             }
         };
-        let Some((estimate, unc, std)) = estimate else {
-            return Ok(Row {
-                experiment: cfg.name.clone(),
-                method: c.method.name().to_string(),
-                m: c.m,
-                bits: c.bits,
-                sigma: c.sigma,
-                seed: c.seed,
-                image: job.image,
-                label: ctx.labels[job.image],
-                psnr_db: f32::NAN,
-                ssim: f32::NAN,
-                cosine: f32::NAN,
-                coverage_2std: None,
-                std_error_corr: None,
-                diverged: true,
-                seconds: t0.elapsed().as_secs_f64(),
-            });
-        };
-        let [psnr_db, ssim, cosine] = score(truth, &estimate, h, w)?;
-        if job.image < cfg.panel_images {
-            let dir = ctx.out.join("estimates");
-            std::fs::create_dir_all(&dir)?;
-            data::write_f32_le(&dir.join(format!("{what}.f32")), &estimate)?;
-            if let Some(std) = &std {
-                data::write_f32_le(&dir.join(format!("{what}.std.f32")), std)?;
-            }
-        }
-        Ok(Row {
+        let row = |metrics: [f32; 3], unc: Option<(f32, f32)>, diverged: bool| Row {
             experiment: cfg.name.clone(),
             method: c.method.name().to_string(),
             m: c.m,
@@ -154,15 +126,29 @@ impl Worker {
             seed: c.seed,
             image: job.image,
             label: ctx.labels[job.image],
-            psnr_db,
-            ssim,
-            cosine,
+            psnr_db: metrics[0],
+            ssim: metrics[1],
+            cosine: metrics[2],
             coverage_2std: unc.map(|u| u.0),
             std_error_corr: unc.map(|u| u.1),
-            diverged: false,
+            diverged,
             seconds: t0.elapsed().as_secs_f64(),
-        })
+        };
+        let Some((estimate, unc, std)) = estimate else {
+            return Ok(row([f32::NAN; 3], None, true));
+        };
+        let metrics = score(truth, &estimate, h, w)?;
+        if job.image < cfg.panel_images {
+            let dir = ctx.out.join("estimates");
+            std::fs::create_dir_all(&dir)?;
+            data::write_f32_le(&dir.join(format!("{what}.f32")), &estimate)?;
+            if let Some(std) = &std {
+                data::write_f32_le(&dir.join(format!("{what}.std.f32")), std)?;
+            }
+        }
+        Ok(row(metrics, unc, false))
     }
+
     /// Runs the job's method on measurements already taken; `lik` is the score of the
     /// measurements (the exact one for [`Method::QcsSgmExact`]).
     fn method(
