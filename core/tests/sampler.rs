@@ -469,3 +469,54 @@ fn schedule_is_geometric() {
     assert!(((s.beta(100) as f64) - want).abs() < 2e-6 * want);
     assert!(((s.step_size(231) as f64) - 2e-4).abs() < 1e-9);
 }
+
+/// The final denoising step is Tweedie's formula with the posterior score: for a Gaussian
+/// prior `N(μ, τ²I)` and linear measurements with `AAᵀ` diagonal (so eq. 20 is exact),
+/// `x + β_T² (−(x − μ)/(τ² + β_T²) + Aᵀ diag(1/s²)(y − A x))`, `s_m² = σ² + β_T²‖a_m‖²`,
+/// computed here in f64 from the formula, independently of the core.
+#[test]
+fn denoise_is_tweedie_with_the_posterior_score() {
+    // A has orthogonal rows: AAᵀ = diag(1, 4).
+    let a = [1.0f32, 0.0, 0.0, 0.0, 2.0, 0.0];
+    let op = DenseOperator::new(&a, 2, 3).unwrap();
+    let y = [0.7f32, -0.4];
+    let (sigma, tau2) = (0.1f32, 0.5f32);
+    let mean = [0.2f32, 0.4, 0.6];
+    let mut prior = GaussianPrior::new(&mean, tau2).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::LinearDiagonal { y: &y }, sigma).unwrap();
+    let schedule = Schedule::new(0.3, 0.3, 1, 1, 1e-3).unwrap();
+    let mut owned = Owned::new(&op, 1);
+    let mut rngs = [stream_rng(9, 0)];
+    let mut sampler = Sampler::new(&op, lik, schedule, owned.buffers(), &mut rngs).unwrap();
+    let x0 = [0.9f32, -0.3, 0.5];
+    sampler.x_mut().copy_from_slice(&x0);
+    sampler.denoise(&mut prior).unwrap();
+    let beta = 0.3f64;
+    let x: Vec<f64> = x0.iter().map(|&v| v as f64).collect();
+    let ax = [x[0], 2.0 * x[1]];
+    let s2 = [
+        (sigma as f64).powi(2) + beta * beta,
+        (sigma as f64).powi(2) + 4.0 * beta * beta,
+    ];
+    let r = [(y[0] as f64 - ax[0]) / s2[0], (y[1] as f64 - ax[1]) / s2[1]];
+    let lik_grad = [r[0], 2.0 * r[1], 0.0];
+    for i in 0..3 {
+        let prior_score = -(x[i] - mean[i] as f64) / (tau2 as f64 + beta * beta);
+        let want = x[i] + beta * beta * (prior_score + lik_grad[i]);
+        let got = sampler.x()[i] as f64;
+        assert!((got - want).abs() < 1e-6, "x[{i}] = {got}, want {want}");
+    }
+    // A prior that returns ∞ makes the step a divergence, not a silent NaN.
+    struct Inf;
+    impl ScorePrior for Inf {
+        type Error = core::convert::Infallible;
+        fn score(&mut self, _: &[f32], _: f32, out: &mut [f32]) -> Result<(), Self::Error> {
+            out.fill(f32::INFINITY);
+            Ok(())
+        }
+    }
+    match sampler.denoise(&mut Inf) {
+        Err(SampleError::Core(Error::Diverged { .. })) => {}
+        other => panic!("expected Diverged, got {other:?}"),
+    }
+}

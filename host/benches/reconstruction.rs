@@ -83,6 +83,7 @@ fn child(chains: usize) -> Value {
         schedule,
         chains,
         seed: 7,
+        denoise: false,
     };
     let rec = reconstruct(&op, lik, &settings, &mut prior, None, |_| {}).unwrap();
     json!({

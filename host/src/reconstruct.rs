@@ -22,6 +22,16 @@ pub struct SamplerSettings {
     pub chains: usize,
     /// Seed of the chains: chain `b` uses `rng::stream_rng(seed, b)` for its start and noise.
     pub seed: u64,
+    /// Whether a final denoising step follows the schedule ([`Sampler::denoise`]: Tweedie's
+    /// formula at `β_T`, one more network call).
+    pub denoise: bool,
+}
+
+impl SamplerSettings {
+    /// Network calls per chain: one per Langevin step, one more for the denoising step.
+    pub fn network_calls(&self) -> u64 {
+        self.schedule.total_steps() + u64::from(self.denoise)
+    }
 }
 
 /// The result of [`reconstruct`].
@@ -148,25 +158,29 @@ where
         None => sampler.init_uniform(),
     }
     let schedule = settings.schedule;
+    let typed = |e: SampleError<anyhow::Error>| match e {
+        SampleError::Core(
+            source @ qcs_core::Error::Diverged {
+                level, step, beta, ..
+            },
+        ) => anyhow::Error::new(Diverged {
+            level: level as u32,
+            levels: schedule.levels,
+            beta,
+            step: step as u32,
+            steps_per_level: schedule.steps_per_level,
+            epsilon: schedule.epsilon,
+            source,
+        }),
+        SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
+        SampleError::Prior(e) => e.context("the score network"),
+    };
     while !sampler.is_finished() {
-        let p = sampler.step(prior).map_err(|e| match e {
-            SampleError::Core(
-                source @ qcs_core::Error::Diverged {
-                    level, step, beta, ..
-                },
-            ) => anyhow::Error::new(Diverged {
-                level: level as u32,
-                levels: schedule.levels,
-                beta,
-                step: step as u32,
-                steps_per_level: schedule.steps_per_level,
-                epsilon: schedule.epsilon,
-                source,
-            }),
-            SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
-            SampleError::Prior(e) => e.context("the score network"),
-        })?;
+        let p = sampler.step(prior).map_err(typed)?;
         progress(p);
+    }
+    if settings.denoise {
+        sampler.denoise(prior).map_err(typed)?;
     }
     let raw = sampler.x().to_vec();
     Ok(summarize(

@@ -274,3 +274,44 @@ fn bad_input_names_the_file_field_and_value() {
         &[p(&vec_frame), "plain vector", "N = 64"],
     );
 }
+
+#[test]
+fn a_budget_of_network_calls_sets_the_levels_and_the_report_counts_them() {
+    let f = tmp("d7.qcsf");
+    ok(&qcs(&["measure", "--digit", "7", "-o", p(&f)]));
+    let out = tmp("budget");
+    ok(&qcs(&[
+        "reconstruct",
+        p(&f),
+        "--calls",
+        "22",
+        "--steps",
+        "2",
+        "--denoise",
+        "--samples",
+        "1",
+        "--out",
+        p(&out),
+    ]));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    // ⌊(22 − 1)/2⌋ = 10 levels of 2 steps, then the denoising call: 21 calls.
+    assert_eq!(r["schedule"]["levels"], 10);
+    assert_eq!(r["network_calls"], 21);
+    assert_eq!(r["method"], "qcs-sgm");
+    assert_eq!(r["denoise"], true);
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--calls",
+            "2",
+            "--steps",
+            "2",
+            "--denoise",
+        ]),
+        &["--calls 2 is less than one level of --steps 2 steps and the denoising call"],
+    );
+    let o = qcs(&["reconstruct", p(&f), "--calls", "50", "--levels", "10"]);
+    assert_eq!(o.status.code(), Some(2), "--calls conflicts with --levels");
+}

@@ -233,6 +233,52 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
         }
     }
 
+    /// The final denoising step: Tweedie's formula at the last noise level `β_T`,
+    /// `x ← x + β_T² (s_θ(x, β_T) + ∇ₓ log p̃_{β_T}(y | x))`, the posterior mean `E[x₀ | x, y]`
+    /// under the noise-perturbed model (Jolicoeur-Martineau et al. 2020, arXiv 2009.05475, §2;
+    /// NCSNv2's "denoising" of the last sample, Song & Ermon 2020, with the QCS-SGM likelihood
+    /// score of eq. 14 added as the posterior requires). One more prior evaluation, no noise.
+    /// Meant after the last step; it does not advance the schedule.
+    ///
+    /// Errors: [`Error::Diverged`] (at the level past the last) for a non-finite score or
+    /// result; the prior's error as [`SampleError::Prior`].
+    pub fn denoise<P: ScorePrior + ?Sized>(
+        &mut self,
+        prior: &mut P,
+    ) -> core::result::Result<(), SampleError<P::Error>> {
+        let beta = self.schedule.beta_min;
+        self.beta = beta;
+        self.likelihood
+            .prepare(beta, self.buf.row_norms_sq, self.buf.level)?;
+        prior
+            .score(self.buf.x, beta, self.buf.prior)
+            .map_err(SampleError::Prior)?;
+        self.check_finite(self.buf.prior)?;
+        let (n, diverged) = (self.n, self.diverged());
+        let divergence = |e: Error| match e {
+            Error::NonFinite { .. } => diverged,
+            e => e,
+        };
+        let weight = beta * beta;
+        let buf = &mut self.buf;
+        for (xb, pb) in buf.x.chunks_exact_mut(n).zip(buf.prior.chunks_exact(n)) {
+            self.op
+                .forward(xb, buf.z, buf.op_scratch)
+                .map_err(divergence)?;
+            self.likelihood
+                .g(buf.z, buf.level, buf.g, buf.lik_scratch)
+                .map_err(divergence)?;
+            self.op
+                .adjoint(buf.g, buf.grad, buf.op_scratch)
+                .map_err(divergence)?;
+            for ((xi, &p), &g) in xb.iter_mut().zip(pb.iter()).zip(buf.grad.iter()) {
+                *xi += weight * (p + g);
+            }
+        }
+        self.check_finite(self.buf.x)?;
+        Ok(())
+    }
+
     /// Runs the remaining steps of the schedule.
     pub fn run<P: ScorePrior + ?Sized>(
         &mut self,

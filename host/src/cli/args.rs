@@ -47,9 +47,22 @@ pub struct ScheduleArgs {
     /// Smallest noise level β_T.
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.beta_min)]
     pub beta_min: f32,
+    /// The sampler. `qcs-sgm`: Algorithm 1 of the paper (annealed Langevin dynamics with the
+    /// noise-perturbed pseudo-likelihood score).
+    #[arg(long, value_enum, default_value_t = MethodArg::QcsSgm)]
+    pub method: MethodArg,
     /// Number of noise levels T (geometric from β_1 to β_T).
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.levels)]
     pub levels: u32,
+    /// A budget of network calls per sample instead of --levels: T = ⌊(N − d)/K⌋ levels of K
+    /// = --steps steps, d = 1 with --denoise (the same β range; report.json states the true
+    /// count).
+    #[arg(long, conflicts_with = "levels")]
+    pub calls: Option<u64>,
+    /// A final denoising step after the last level: Tweedie's formula at β_T with the
+    /// posterior score, x + β_T²·(s_θ(x, β_T) + likelihood score); one more network call.
+    #[arg(long)]
+    pub denoise: bool,
     /// Langevin steps per level K.
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.steps_per_level)]
     pub steps: u32,
@@ -75,19 +88,33 @@ impl ScheduleArgs {
             Observed::OneBit(_) => Schedule::PAPER_MNIST.epsilon,
             _ => 2e-5,
         });
-        let schedule = Schedule::new(
-            self.beta_max,
-            self.beta_min,
-            self.levels,
-            self.steps,
-            epsilon,
-        )
-        .map_err(|e| anyhow!("schedule options: {e}"))?;
+        let levels = match self.calls {
+            None => self.levels,
+            Some(calls) => {
+                let steps = u64::from(self.steps.max(1));
+                let levels = calls.saturating_sub(u64::from(self.denoise)) / steps;
+                ensure!(
+                    levels >= 1,
+                    "--calls {calls} is less than one level of --steps {} steps{}",
+                    self.steps,
+                    if self.denoise {
+                        " and the denoising call"
+                    } else {
+                        ""
+                    }
+                );
+                u32::try_from(levels)
+                    .map_err(|_| anyhow!("--calls {calls}: too many levels ({levels})"))?
+            }
+        };
+        let schedule = Schedule::new(self.beta_max, self.beta_min, levels, self.steps, epsilon)
+            .map_err(|e| anyhow!("schedule options: {e}"))?;
         self.check_samples()?;
         Ok(SamplerSettings {
             schedule,
             chains: self.samples,
             seed: self.chain_seed,
+            denoise: self.denoise,
         })
     }
 
@@ -114,6 +141,22 @@ fn sensor_operator() -> impl clap::builder::TypedValueParser<Value = OperatorKin
         name.parse::<OperatorKind>()
             .expect("a possible value is an operator name")
     })
+}
+
+/// A posterior sampler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// QCS-SGM, Algorithm 1 of Meng & Kabashima.
+    QcsSgm,
+}
+
+impl MethodArg {
+    /// The name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodArg::QcsSgm => "qcs-sgm",
+        }
+    }
 }
 
 /// Entry variance of the operator.

@@ -217,14 +217,14 @@ impl Job<'_> {
             self.prior_config(settings.chains)?,
         )?;
         eprintln!(
-            "{what}: {}×{} image, {} {} measurements, σ = {}; {} samples × {} steps on {} thread(s)",
+            "{what}: {}×{} image, {} {} measurements, σ = {}; {} samples × {} network calls on {} thread(s)",
             h,
             w,
             op.rows(),
             problem.observed.kind(),
             problem.sigma,
             settings.chains,
-            settings.schedule.total_steps(),
+            settings.network_calls(),
             prior.threads()
         );
         let pb = progress_bar(settings.schedule.total_steps());
@@ -249,6 +249,7 @@ impl Job<'_> {
             quantizer: frame::decode(self.bytes)
                 .map(|f| f.header().quantizer)
                 .unwrap_or(QuantizerSpec::Unquantized),
+            method: self.schedule.method.name(),
         }
         .json()?;
         if let Some(t) = truth {

@@ -137,6 +137,8 @@ pub struct Report<'a> {
     pub width: usize,
     /// The frame's quantizer.
     pub quantizer: QuantizerSpec<'a>,
+    /// The sampler's name.
+    pub method: &'static str,
 }
 
 impl Report<'_> {
@@ -167,6 +169,8 @@ impl Report<'_> {
                 "steps_per_level": s.steps_per_level,
                 "epsilon": f32_json(s.epsilon),
             },
+            "method": self.method,
+            "denoise": self.settings.denoise,
             "samples": self.settings.chains,
             "chain_seed": self.settings.seed,
             "model": model,

@@ -172,6 +172,7 @@ impl Worker {
                         .seed
                         .wrapping_mul(1_000_003)
                         .wrapping_add(job.image as u64),
+                    denoise: false,
                 };
                 if self.prior.is_none() {
                     let model = ScoreModel::load(&self.model)?;
