@@ -34,6 +34,22 @@ impl SamplerSettings {
     }
 }
 
+/// Levels `T` of `steps` Langevin steps that a budget of `calls` network calls per sample
+/// allows: `⌊(calls − d)/steps⌋`, `d = 1` with the final denoising step.
+pub fn budget_levels(calls: u64, steps: u32, denoise: bool) -> Result<u32> {
+    let levels = calls.saturating_sub(u64::from(denoise)) / u64::from(steps.max(1));
+    anyhow::ensure!(
+        levels >= 1,
+        "--calls {calls} is less than one level of --steps {steps} steps{}",
+        if denoise {
+            " and the denoising call"
+        } else {
+            ""
+        }
+    );
+    u32::try_from(levels).map_err(|_| anyhow!("--calls {calls}: too many levels ({levels})"))
+}
+
 /// The result of [`reconstruct`].
 #[derive(Debug, Clone)]
 pub struct Reconstruction {

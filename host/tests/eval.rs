@@ -223,7 +223,51 @@ fn a_diverging_chain_is_a_row_not_a_failure() {
     }
     let md = std::fs::read_to_string(out.join("results.md")).unwrap();
     assert!(
-        md.contains("| qcs-sgm | 1-bit | 0.05 | 100 | 0 | 1 | – |"),
+        md.contains("| qcs-sgm | 1-bit | 0.05 | 100 | 40 | 0 | 1 | – |"),
         "{md}"
     );
+}
+
+#[test]
+fn a_calls_axis_runs_each_budget_on_the_chosen_digits() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiny-calls.toml");
+    let out = scratch_dir("tiny-calls").join("tiny-calls");
+    qcs_eval(&config, &out);
+    let mut r = csv::Reader::from_path(out.join("results.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).expect(name);
+    let (method, image, calls, used) = (
+        col("method"),
+        col("image"),
+        col("calls"),
+        col("network_calls"),
+    );
+    let mut got = BTreeSet::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        got.insert((
+            rec[method].to_string(),
+            rec[image].parse::<usize>().unwrap(),
+            rec[calls].parse::<u64>().unwrap(),
+            rec[used].parse::<u64>().unwrap(),
+        ));
+    }
+    // ⌊(6 − 1)/5⌋ = 1 level → 5 steps + 1 denoising call; ⌊(11 − 1)/5⌋ = 2 levels → 11.
+    let mut want = BTreeSet::new();
+    for image in [900, 901] {
+        want.insert(("qcs-sgm".to_string(), image, 6, 6));
+        want.insert(("qcs-sgm".to_string(), image, 11, 11));
+        want.insert(("biht".to_string(), image, 0, 0));
+    }
+    assert_eq!(got, want);
+    let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(md.contains("digits 900..902"), "{md}");
+    assert!(md.contains("| calls |"), "{md}");
+    for f in [
+        "psnr_calls_q1_s0.05.png",
+        "psnr_calls_q1_s0.05.svg",
+        "panel_q1_s0.05.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
 }

@@ -9,7 +9,7 @@ use qcs_core::quantizer::MAX_BITS;
 use qcs_host::budget;
 use qcs_host::model::Device;
 use qcs_host::problem::Observed;
-use qcs_host::reconstruct::SamplerSettings;
+use qcs_host::reconstruct::{budget_levels, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
 use qcs_host::{data, sensing};
 use std::path::PathBuf;
@@ -90,22 +90,7 @@ impl ScheduleArgs {
         });
         let levels = match self.calls {
             None => self.levels,
-            Some(calls) => {
-                let steps = u64::from(self.steps.max(1));
-                let levels = calls.saturating_sub(u64::from(self.denoise)) / steps;
-                ensure!(
-                    levels >= 1,
-                    "--calls {calls} is less than one level of --steps {} steps{}",
-                    self.steps,
-                    if self.denoise {
-                        " and the denoising call"
-                    } else {
-                        ""
-                    }
-                );
-                u32::try_from(levels)
-                    .map_err(|_| anyhow!("--calls {calls}: too many levels ({levels})"))?
-            }
+            Some(calls) => budget_levels(calls, self.steps, self.denoise)?,
         };
         let schedule = Schedule::new(self.beta_max, self.beta_min, levels, self.steps, epsilon)
             .map_err(|e| anyhow!("schedule options: {e}"))?;

@@ -54,6 +54,11 @@ impl Method {
         })
     }
 
+    /// Whether the method calls the score network (and so has a budget of calls).
+    pub fn is_score_based(self) -> bool {
+        matches!(self, Method::QcsSgm | Method::QcsSgmExact | Method::Ald)
+    }
+
     /// Whether the method runs on measurements of `bits` bits (0: unquantized) taken with
     /// `operator`.
     pub fn applies_to(self, bits: u8, operator: OperatorChoice) -> bool {
@@ -93,17 +98,28 @@ pub struct ScheduleOverrides {
     pub steps_per_level: Option<u32>,
     /// Step-size constant `ε`.
     pub epsilon: Option<f32>,
+    /// A final denoising step after the schedule (Tweedie at `β_T`, one more network call).
+    #[serde(default)]
+    pub denoise: bool,
 }
 
 impl ScheduleOverrides {
-    /// The schedule for a cell with `bits` bits per measurement.
-    pub fn schedule(&self, bits: u8) -> Result<Schedule> {
+    /// The schedule for a cell with `bits` bits per measurement and a budget of `calls`
+    /// network calls per sample (0: the configured levels; otherwise the levels follow from
+    /// the budget as in `qcs reconstruct --calls`,
+    /// [`budget_levels`](crate::reconstruct::budget_levels)).
+    pub fn schedule(&self, bits: u8, calls: u64) -> Result<Schedule> {
         let p = Schedule::PAPER_MNIST;
+        let steps = self.steps_per_level.unwrap_or(p.steps_per_level);
+        let levels = match calls {
+            0 => self.levels.unwrap_or(p.levels),
+            c => crate::reconstruct::budget_levels(c, steps, self.denoise)?,
+        };
         Schedule::new(
             self.beta_max.unwrap_or(p.beta_max),
             self.beta_min.unwrap_or(p.beta_min),
-            self.levels.unwrap_or(p.levels),
-            self.steps_per_level.unwrap_or(p.steps_per_level),
+            levels,
+            steps,
             self.epsilon
                 .unwrap_or(if bits == 1 { p.epsilon } else { 2e-5 }),
         )
@@ -146,8 +162,15 @@ pub struct Config {
     pub bits: Vec<u8>,
     /// Noise standard deviations σ.
     pub sigma: Vec<f32>,
-    /// Test images: the first `images` digits of the shipped test split.
+    /// Test images: `images` digits of the shipped test split from index `first_image`.
     pub images: usize,
+    /// The first test digit (0: the reported digits; 900: the held-out tuning digits).
+    #[serde(default)]
+    pub first_image: usize,
+    /// Budgets of network calls per sample for the score-based methods, an axis of the sweep
+    /// (empty: the schedule's own levels). The baselines run once.
+    #[serde(default)]
+    pub calls: Vec<u64>,
     /// Sweep seeds (operator, noise and chain seeds derive from them, see the module doc).
     #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
@@ -225,7 +248,12 @@ impl Config {
             !self.sigma.is_empty() && self.sigma.iter().all(|s| s.is_finite() && *s >= 0.0),
             "sigma must be a non-empty list of finite σ ≥ 0"
         );
-        ensure!((1..=1000).contains(&self.images), "images must be 1..=1000");
+        ensure!(
+            self.images >= 1 && self.first_image + self.images <= 1000,
+            "images = {} from first_image = {} must lie within the 1,000 test digits",
+            self.images,
+            self.first_image
+        );
         ensure!(!self.seeds.is_empty(), "seeds is empty");
         ensure!(self.samples >= 1, "samples must be at least 1");
         ensure!(
@@ -233,7 +261,9 @@ impl Config {
             "condition must be a finite κ ≥ 1"
         );
         for &b in &self.bits {
-            self.schedule.schedule(b)?;
+            for &c in self.budgets() {
+                self.schedule.schedule(b, c)?;
+            }
         }
         Ok(())
     }
@@ -241,6 +271,20 @@ impl Config {
     /// The methods, parsed.
     pub fn parsed_methods(&self) -> Result<Vec<Method>> {
         self.methods.iter().map(|m| Method::from_name(m)).collect()
+    }
+
+    /// The call budgets of the sweep (`[0]`, the schedule as configured, when none).
+    pub fn budgets(&self) -> &[u64] {
+        if self.calls.is_empty() {
+            &[0]
+        } else {
+            &self.calls
+        }
+    }
+
+    /// The test digits of the sweep.
+    pub fn image_range(&self) -> std::ops::Range<usize> {
+        self.first_image..self.first_image + self.images
     }
 
     /// Every (cell, image) of the sweep, in a fixed order (cell-major, then image).
@@ -251,20 +295,28 @@ impl Config {
                 if !method.applies_to(bits, self.operator) {
                     continue;
                 }
+                let budgets: &[u64] = if method.is_score_based() {
+                    self.budgets()
+                } else {
+                    &[0]
+                };
                 for &sigma in &self.sigma {
                     for &m in &self.measurements {
-                        for &seed in &self.seeds {
-                            for image in 0..self.images {
-                                jobs.push(Job {
-                                    cell: Cell {
-                                        method,
-                                        m,
-                                        bits,
-                                        sigma,
-                                        seed,
-                                    },
-                                    image,
-                                });
+                        for &calls in budgets {
+                            for &seed in &self.seeds {
+                                for image in self.image_range() {
+                                    jobs.push(Job {
+                                        cell: Cell {
+                                            method,
+                                            m,
+                                            bits,
+                                            sigma,
+                                            seed,
+                                            calls,
+                                        },
+                                        image,
+                                    });
+                                }
                             }
                         }
                     }
@@ -288,6 +340,8 @@ pub struct Cell {
     pub sigma: f32,
     /// Sweep seed.
     pub seed: u64,
+    /// Budget of network calls per sample (0: the schedule as configured).
+    pub calls: u64,
 }
 
 /// A cell and one image.
@@ -299,8 +353,9 @@ pub struct Job {
     pub image: usize,
 }
 
-/// The identity of a row, for resuming: method, M, bits, σ (bit pattern), seed, image.
-pub type RowKey = (String, usize, u8, u32, u64, usize);
+/// The identity of a row, for resuming: method, M, bits, σ (bit pattern), seed, image, call
+/// budget.
+pub type RowKey = (String, usize, u8, u32, u64, usize, u64);
 
 impl Job {
     /// The key of this job's row.
@@ -313,14 +368,20 @@ impl Job {
             c.sigma.to_bits(),
             c.seed,
             self.image,
+            c.calls,
         )
     }
 
     /// A file-name stem for this job's estimate.
     pub fn stem(&self) -> String {
         let c = &self.cell;
+        let budget = if c.calls == 0 {
+            String::new()
+        } else {
+            format!("_c{}", c.calls)
+        };
         format!(
-            "{}_m{}_q{}_s{}_seed{}_img{}",
+            "{}_m{}_q{}_s{}_seed{}_img{}{budget}",
             c.method.name(),
             c.m,
             c.bits,

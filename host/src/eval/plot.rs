@@ -2,6 +2,7 @@
 
 use super::config::{Cell, Config, Job, Method};
 use super::report::{bits_name, mean_std, Groups};
+use super::rows::Row;
 use crate::data;
 use crate::image::{Panel, Tile};
 use anyhow::{anyhow, Result};
@@ -15,34 +16,72 @@ pub(super) fn write_plots(config: &Config, g: &Groups, out: &Path) -> Result<()>
     for &bits in &config.bits {
         for &sigma in &config.sigma {
             for (metric, label) in [(0, "psnr"), (1, "ssim"), (2, "cosine")] {
-                let mut series = Vec::new();
-                for method in &methods {
-                    let mut pts = Vec::new();
-                    for &m in &config.measurements {
-                        if let Some(rs) =
-                            g.get(&(method.name().to_string(), bits, sigma.to_bits(), m))
-                        {
-                            let v: Vec<f64> = rs
+                let stat = |rs: &Vec<Row>| {
+                    let v: Vec<f64> = rs
+                        .iter()
+                        .filter(|r| !r.diverged)
+                        .map(|r| [r.psnr_db, r.ssim, r.cosine][metric] as f64)
+                        .collect();
+                    (!v.is_empty()).then(|| mean_std(&v))
+                };
+                let mut names = Vec::new();
+                let mut points = Vec::new();
+                if config.calls.is_empty() {
+                    // Quality against M, a line per method.
+                    for method in &methods {
+                        let pts: Vec<_> = config
+                            .measurements
+                            .iter()
+                            .filter_map(|&m| {
+                                let key = (method.name().to_string(), bits, sigma.to_bits(), m, 0);
+                                g.get(&key).and_then(stat).map(|(a, s)| (m as f64, a, s))
+                            })
+                            .collect();
+                        names.push(method.name().to_string());
+                        points.push(pts);
+                    }
+                } else {
+                    // Quality against network calls per sample, a line per method and M.
+                    for method in methods.iter().filter(|m| m.is_score_based()) {
+                        for &m in &config.measurements {
+                            let pts: Vec<_> = config
+                                .calls
                                 .iter()
-                                .filter(|r| !r.diverged)
-                                .map(|r| [r.psnr_db, r.ssim, r.cosine][metric] as f64)
+                                .filter_map(|&c| {
+                                    let key =
+                                        (method.name().to_string(), bits, sigma.to_bits(), m, c);
+                                    let rs = g.get(&key)?;
+                                    let calls = rs.first()?.network_calls as f64;
+                                    stat(rs).map(|(a, s)| (calls, a, s))
+                                })
                                 .collect();
-                            if !v.is_empty() {
-                                let (mean, std) = mean_std(&v);
-                                pts.push((m as f64, mean, std));
-                            }
+                            names.push(format!("{} M = {m}", method.name()));
+                            points.push(pts);
                         }
                     }
-                    if !pts.is_empty() {
-                        series.push((method.name(), pts));
-                    }
                 }
+                let series: Series<'_> = names
+                    .iter()
+                    .zip(points)
+                    .filter(|(_, p)| !p.is_empty())
+                    .map(|(n, p)| (n.as_str(), p))
+                    .collect();
                 if series.is_empty() {
                     continue;
                 }
-                let stem = format!("{label}_q{bits}_s{sigma}");
+                let against = if config.calls.is_empty() {
+                    ""
+                } else {
+                    "_calls"
+                };
+                let stem = format!("{label}{against}_q{bits}_s{sigma}");
                 let title = format!("{}, {}, σ = {sigma}", config.name, bits_name(bits));
-                plot(out, &stem, &title, label, &series)?;
+                let x_label = if config.calls.is_empty() {
+                    "M (measurements)"
+                } else {
+                    "network calls per sample"
+                };
+                plot(out, &stem, &title, (x_label, label), &series)?;
             }
             panel(config, &methods, bits, sigma, out)?;
             if config.samples >= 2 {
@@ -58,8 +97,14 @@ type Series<'a> = Vec<(&'a str, Vec<(f64, f64, f64)>)>;
 /// Plot size in pixels (SVG and PNG).
 const PLOT_SIZE: (u32, u32) = (640, 420);
 
-/// Writes the metric-against-M plot as `<out>/<stem>.svg` and `<out>/<stem>.png`.
-fn plot(out: &Path, stem: &str, title: &str, metric: &str, series: &Series<'_>) -> Result<()> {
+/// Writes a metric plot (against M or against network calls) as `<out>/<stem>.svg` and `<out>/<stem>.png`.
+fn plot(
+    out: &Path,
+    stem: &str,
+    title: &str,
+    axes: (&str, &str),
+    series: &Series<'_>,
+) -> Result<()> {
     use plotters::prelude::*;
     crate::image::register_font()?;
     let svg = out.join(format!("{stem}.svg"));
@@ -67,7 +112,7 @@ fn plot(out: &Path, stem: &str, title: &str, metric: &str, series: &Series<'_>) 
         SVGBackend::new(&svg, PLOT_SIZE).into_drawing_area(),
         &svg,
         title,
-        metric,
+        axes,
         series,
     )?;
     let png = out.join(format!("{stem}.png"));
@@ -77,7 +122,7 @@ fn plot(out: &Path, stem: &str, title: &str, metric: &str, series: &Series<'_>) 
         BitMapBackend::with_buffer(&mut rgb, PLOT_SIZE).into_drawing_area(),
         &png,
         title,
-        metric,
+        axes,
         series,
     )?;
     crate::image::write_png_rgb(&png, &rgb, h as usize, w as usize)
@@ -87,7 +132,7 @@ fn draw_plot<DB: plotters::prelude::DrawingBackend>(
     root: plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
     path: &Path,
     title: &str,
-    metric: &str,
+    (x_label, metric): (&str, &str),
     series: &Series<'_>,
 ) -> Result<()> {
     use plotters::prelude::*;
@@ -119,7 +164,7 @@ fn draw_plot<DB: plotters::prelude::DrawingBackend>(
         .map_err(|x| e(&x))?;
     chart
         .configure_mesh()
-        .x_desc("M (measurements)")
+        .x_desc(x_label)
         .y_desc(metric)
         .draw()
         .map_err(|x| e(&x))?;
@@ -185,15 +230,16 @@ fn uncertainty_panel(
                         bits,
                         sigma,
                         seed: config.seeds[0],
+                        calls: panel_budget(config, *method),
                     },
-                    image,
+                    image: config.first_image + image,
                 };
                 let dir = out.join("estimates");
                 let (mp, sp) = (
                     dir.join(format!("{}.f32", job.stem())),
                     dir.join(format!("{}.std.f32", job.stem())),
                 );
-                let truth = images.image(image)?;
+                let truth = images.image(config.first_image + image)?;
                 let (mean, std) = if mp.exists() && sp.exists() {
                     (data::read_f32_le(&mp)?, data::read_f32_le(&sp)?)
                 } else {
@@ -254,7 +300,7 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
     let seed = config.seeds[0];
     let mut owned: Vec<Vec<f32>> = Vec::new();
     for i in 0..count {
-        owned.push(images.image(i)?.to_vec());
+        owned.push(images.image(config.first_image + i)?.to_vec());
     }
     for method in methods
         .iter()
@@ -269,8 +315,9 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
                         bits,
                         sigma,
                         seed,
+                        calls: panel_budget(config, *method),
                     },
-                    image,
+                    image: config.first_image + image,
                 };
                 let p = out.join("estimates").join(format!("{}.f32", job.stem()));
                 // A black tile: no estimate (the chains diverged, or the job has not run).
@@ -300,4 +347,14 @@ fn panel(config: &Config, methods: &[Method], bits: u8, sigma: f32, out: &Path) 
         caption: String::new(),
     }
     .write(&out.join(format!("panel_q{bits}_s{sigma}.png")))
+}
+
+/// The call budget whose estimates the panels show: the largest of the sweep for the
+/// score-based methods, none for the baselines.
+fn panel_budget(config: &Config, method: Method) -> u64 {
+    if method.is_score_based() {
+        config.budgets().iter().copied().max().unwrap_or(0)
+    } else {
+        0
+    }
 }

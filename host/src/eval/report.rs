@@ -52,15 +52,15 @@ pub fn mean_std(v: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// Per-cell statistics over images and seeds: `(method, bits, σ bits, M)` → metric → values.
-pub(super) type Groups = BTreeMap<(String, u8, u32, usize), Vec<Row>>;
+/// The rows of each cell, over images and seeds: `(method, bits, σ bits, M, call budget)`.
+pub(super) type Groups = BTreeMap<(String, u8, u32, usize, u64), Vec<Row>>;
 
 fn groups(config: &Config, rows: Vec<Row>) -> Result<Groups> {
     let wanted: HashSet<RowKey> = config.jobs()?.iter().map(Job::key).collect();
     let mut g = Groups::new();
     for r in rows {
         if wanted.contains(&r.key()) {
-            g.entry((r.method.clone(), r.bits, r.sigma.to_bits(), r.m))
+            g.entry((r.method.clone(), r.bits, r.sigma.to_bits(), r.m, r.calls))
                 .or_default()
                 .push(r);
         }
@@ -86,18 +86,19 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
     let g = groups(config, rows)?;
     let prov = std::fs::read_to_string(out.join("provenance.txt")).unwrap_or_default();
     let mut md = format!(
-        "# {}\n\nMNIST test split, first {} digits × seeds {:?}; mean ± sample std over images \
+        "# {}\n\nMNIST test split, digits {}..{} × seeds {:?}; mean ± sample std over images \
          and seeds of the clamped estimate (QCS-SGM: the posterior mean of {} sample(s)). {}\n\n\
-         | method | bits | σ | M | n | diverged | PSNR (dB) | SSIM | cosine | coverage ±2σ | corr(std, err) |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+         | method | bits | σ | M | calls | n | diverged | PSNR (dB) | SSIM | cosine | coverage ±2σ | corr(std, err) |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
         config.name,
-        config.images,
+        config.first_image,
+        config.first_image + config.images,
         config.seeds,
         config.samples,
         prov.trim()
     );
     let mut keys: Vec<_> = g.keys().cloned().collect();
-    keys.sort_by(|a, b| (a.1, a.2, a.3, &a.0).cmp(&(b.1, b.2, b.3, &b.0)));
+    keys.sort_by(|a, b| (a.1, a.2, a.3, &a.0, a.4).cmp(&(b.1, b.2, b.3, &b.0, b.4)));
     for k in &keys {
         let all = &g[k];
         let rs: Vec<&Row> = all.iter().filter(|r| !r.diverged).collect();
@@ -109,12 +110,18 @@ pub fn summarize(config: &Config, out: &Path) -> Result<()> {
             let (m, s) = mean_std(&v);
             format!("{m:.digits$} ± {s:.digits$}")
         };
+        let calls = all.first().map_or(0, |r| r.network_calls);
         md += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             k.0,
             bits_name(k.1),
             f32::from_bits(k.2),
             k.3,
+            if calls == 0 {
+                "–".to_string()
+            } else {
+                calls.to_string()
+            },
             rs.len(),
             all.len() - rs.len(),
             stat(&|r| Some(r.psnr_db), 2),

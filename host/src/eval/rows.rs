@@ -36,6 +36,13 @@ pub struct Row {
     /// The chains diverged (a non-finite iterate); the metrics are then NaN and the row is
     /// counted, not averaged.
     pub diverged: bool,
+    /// The call budget of the cell (0: the schedule as configured; rows of CSVs written
+    /// before this column read as 0).
+    #[serde(default)]
+    pub calls: u64,
+    /// Network calls per sample actually made (0 for the baselines).
+    #[serde(default)]
+    pub network_calls: u64,
     /// Wall time of the reconstruction, seconds.
     pub seconds: f64,
 }
@@ -50,6 +57,7 @@ impl Row {
             self.sigma.to_bits(),
             self.seed,
             self.image,
+            self.calls,
         )
     }
 }

@@ -117,6 +117,11 @@ impl Worker {
                 self.method(ctx, job, &op, lik, &measured.targets)?
             }
         };
+        let network_calls = if c.method.is_score_based() {
+            cfg.schedule.schedule(c.bits, c.calls)?.total_steps() + u64::from(cfg.schedule.denoise)
+        } else {
+            0
+        };
         let row = |metrics: [f32; 3], unc: Option<(f32, f32)>, diverged: bool| Row {
             experiment: cfg.name.clone(),
             method: c.method.name().to_string(),
@@ -133,12 +138,14 @@ impl Worker {
             std_error_corr: unc.map(|u| u.1),
             diverged,
             seconds: t0.elapsed().as_secs_f64(),
+            calls: c.calls,
+            network_calls,
         };
         let Some((estimate, unc, std)) = estimate else {
             return Ok(row([f32::NAN; 3], None, true));
         };
         let metrics = score(truth, &estimate, h, w)?;
-        if job.image < cfg.panel_images {
+        if job.image < cfg.first_image + cfg.panel_images {
             let dir = ctx.out.join("estimates");
             std::fs::create_dir_all(&dir)?;
             data::write_f32_le(&dir.join(format!("{what}.f32")), &estimate)?;
@@ -166,13 +173,13 @@ impl Worker {
         Ok(match c.method {
             Method::QcsSgm | Method::QcsSgmExact | Method::Ald => {
                 let settings = SamplerSettings {
-                    schedule: cfg.schedule.schedule(c.bits)?,
+                    schedule: cfg.schedule.schedule(c.bits, c.calls)?,
                     chains: cfg.samples,
                     seed: c
                         .seed
                         .wrapping_mul(1_000_003)
                         .wrapping_add(job.image as u64),
-                    denoise: false,
+                    denoise: cfg.schedule.denoise,
                 };
                 if self.prior.is_none() {
                     let model = ScoreModel::load(&self.model)?;
@@ -246,7 +253,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     );
     let biht_norm = match config.biht_norm {
         Some(v) => v,
-        None => mean_norm_from(&images, config.images)?,
+        None => mean_norm_from(&images, config.first_image + config.images)?,
     };
     std::fs::write(
         opts.out.join("provenance.txt"),
