@@ -19,9 +19,9 @@ use std::path::PathBuf;
 /// written from the whole CSV.
 ///
 /// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, ald, biht, lasso-w), measurements, bits
-/// (0 = unquantized), sigma, images (first K test digits), seeds, samples, operator
+/// (0 = unquantized), sigma, images (K test digits from first_image, default 0), first_image, calls (budgets of network calls per sample, an axis), seeds, samples, operator
 /// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
-/// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon;
+/// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon, denoise;
 /// table "biht": basis ("dct" | "haar"), sparsity, tau, iterations; table "lasso": basis,
 /// lambda, iterations; table "ald": gamma (γ_t = gamma·β_t, default gamma² = N/M). See
 /// docs/RESULTS.md.
