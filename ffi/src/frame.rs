@@ -7,13 +7,21 @@ use crate::QcsStatus;
 use qcs_core::frame::{self, scaling_code, Frame, QuantizerSpec};
 
 /// The format version this library writes and reads.
-pub const QCS_FRAME_VERSION: u16 = frame::VERSION;
+pub const QCS_FRAME_VERSION: u16 = 1;
 /// Bytes of the fixed frame header (before the threshold table or payload).
 pub const QCS_FRAME_HEADER_LEN: usize = 56;
 /// Bytes of the prefix [`qcs_frame_peek_len`] needs (magic, version, flags, length).
 pub const QCS_FRAME_PREFIX_LEN: usize = 12;
 /// Bytes of the trailing CRC-32.
 pub const QCS_FRAME_CRC_LEN: usize = 4;
+
+// The C constants are literals (cbindgen writes literals only); they are the core's.
+const _: () = assert!(
+    QCS_FRAME_VERSION == frame::VERSION
+        && QCS_FRAME_HEADER_LEN == frame::HEADER_LEN
+        && QCS_FRAME_PREFIX_LEN == frame::PREFIX_LEN
+        && QCS_FRAME_CRC_LEN == frame::CRC_LEN
+);
 
 /// Every header field of a decoded, validated frame (`docs/FRAME_FORMAT.md`).
 #[repr(C)]

@@ -7,6 +7,7 @@ use qcs_core::quantizer::{self, Quantizer, ThresholdQuantizer, UniformQuantizer}
 
 /// The largest number of bits per code `Q`.
 pub const QCS_MAX_BITS: u32 = 16;
+const _: () = assert!(QCS_MAX_BITS == quantizer::MAX_BITS as u32);
 
 /// `bits` as the core's `u8` (values above 255 are out of range anyway).
 fn bits_u8(bits: u32) -> Result<u8, QcsStatus> {
