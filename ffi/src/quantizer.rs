@@ -163,7 +163,11 @@ pub unsafe extern "C" fn qcs_threshold_quantize(
 ///
 /// `packed_len` null or a writable `size_t`.
 #[no_mangle]
-pub unsafe extern "C" fn qcs_packed_len(count: usize, bits: u32, packed_len: *mut usize) -> QcsStatus {
+pub unsafe extern "C" fn qcs_packed_len(
+    count: usize,
+    bits: u32,
+    packed_len: *mut usize,
+) -> QcsStatus {
     status_of((|| {
         ptr::check_out(packed_len)?;
         let len = quantizer::packed_len(count, bits_u8(bits)?)?;

@@ -30,7 +30,7 @@ static float x[N];
 static uint32_t workspace[WORKSPACE_BYTES / 4];
 static uint8_t frame[FRAME_CAP];
 
-/* ---- semihosting (ARM DUI 0471): SYS_WRITE0 and SYS_EXIT, as cortex-m-semihosting ---- */
+/* ---- semihosting (ARM DUI 0471): SYS_OPEN ":tt", SYS_WRITE, SYS_EXIT, as ../src/host.rs ---- */
 static int semihost(int op, const void *arg) {
   register int r0 __asm__("r0") = op;
   register const void *r1 __asm__("r1") = arg;
@@ -38,7 +38,25 @@ static int semihost(int op, const void *arg) {
   return r0;
 }
 
-static void put(const char *s) { semihost(0x04, s); }
+/* The host's stdout: ":tt" opened for writing (mode 4, "w"), as ../src/out.rs does. */
+static int tt = -1;
+
+static void put(const char *s) {
+  size_t len = 0;
+  while (s[len]) len++;
+  if (tt < 0) {
+    const uintptr_t open_args[3] = {(uintptr_t)":tt", 4, 3};
+    tt = semihost(0x01, open_args);
+  }
+  /* SYS_WRITE returns the number of bytes not written. */
+  while (len) {
+    const uintptr_t write_args[3] = {(uintptr_t)tt, (uintptr_t)s, len};
+    size_t left = (size_t)semihost(0x05, write_args);
+    if (left > len) return;
+    s += len - left;
+    len = left;
+  }
+}
 
 static void __attribute__((noreturn)) qemu_exit(int ok) {
   /* ADP_Stopped_ApplicationExit (QEMU exit 0) or ADP_Stopped_RunTimeErrorUnknown (exit 1). */
