@@ -82,7 +82,7 @@ struct Plan<'a> {
     header: FrameHeader<'a>,
     /// `f32` of operator scratch.
     scratch: usize,
-    /// Bytes of workspace: `y` (`4M`), scratch, codes (`2M`).
+    /// Bytes of workspace: `y` (`4M`), scratch, codes (`4·⌈M/2⌉`).
     workspace: usize,
     /// Bytes of the frame.
     frame_len: usize,
@@ -155,9 +155,11 @@ unsafe fn plan(s: &QcsSensorSettings) -> Result<Plan<'_>, QcsStatus> {
     let op = header.operator()?;
     let scratch = op.scratch_len();
     let m = header.m();
+    // `y` and the scratch as `f32`, the codes as `u16` in whole 4-byte words.
     let workspace = m
-        .checked_mul(6)
-        .and_then(|b| b.checked_add(scratch.checked_mul(4)?))
+        .checked_add(scratch)
+        .and_then(|words| words.checked_add(m.div_ceil(2)))
+        .and_then(|words| words.checked_mul(4))
         .ok_or(QcsStatus::InvalidParameter)?;
     Ok(Plan {
         header,
@@ -198,8 +200,9 @@ pub unsafe extern "C" fn qcs_sensor_frame_size(
 }
 
 /// Writes to `*workspace_size` the bytes of scratch memory [`qcs_sensor_measure`] needs for
-/// `settings`: `6·M`, plus `4·N` for the structured operator (1200 for N = 784, M = 200 and
-/// the seeded operator). The workspace must be aligned to 4 bytes.
+/// `settings`: `4·M + 4·⌈M/2⌉` (`6·M` for an even `M`), plus `4·N` for the structured
+/// operator (1200 bytes for N = 784, M = 200 and the seeded operator). The workspace must be
+/// aligned to 4 bytes.
 ///
 /// Errors: as [`qcs_sensor_frame_size`].
 ///

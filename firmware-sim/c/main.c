@@ -20,7 +20,8 @@
 #define DELTA_3BIT 0.75f
 /* Frame capacity: header, the packed codes at 3 bits, CRC. */
 #define FRAME_CAP (QCS_FRAME_HEADER_LEN + (3 * M + 7) / 8 + QCS_FRAME_CRC_LEN)
-/* Workspace: y (4M), codes (2M), the structured operator's scratch (4N). */
+/* Workspace (qcs_sensor_workspace_size): y (4M), codes (2M, M even), the structured
+ * operator's scratch (4N). */
 #define WORKSPACE_BYTES (6 * M + 4 * N)
 
 /* The first four MNIST test digits (../data/digits.bin, 784 bytes each), from digits.c. */
