@@ -391,8 +391,9 @@ enum QcsStatus qcs_unpack_codes(const uint8_t *bytes,
 enum QcsStatus qcs_sensor_frame_size(const struct QcsSensorSettings *settings, size_t *frame_size);
 
 // Writes to `*workspace_size` the bytes of scratch memory [`qcs_sensor_measure`] needs for
-// `settings`: `6·M`, plus `4·N` for the structured operator (1200 for N = 784, M = 200 and
-// the seeded operator). The workspace must be aligned to 4 bytes.
+// `settings`: `4·M + 4·⌈M/2⌉` (`6·M` for an even `M`), plus `4·N` for the structured
+// operator (1200 bytes for N = 784, M = 200 and the seeded operator). The workspace must be
+// aligned to 4 bytes.
 //
 // Errors: as [`qcs_sensor_frame_size`].
 //
