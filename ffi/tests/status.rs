@@ -59,7 +59,8 @@ fn measure(s: &QcsSensorSettings, x: &[f32], work: &mut [u32], out: &mut [u8]) -
 #[test]
 fn sensor_settings_errors_have_their_codes() {
     assert_eq!(frame_size(&settings()), Ok(61));
-    let cases: [(fn(&mut QcsSensorSettings), QcsStatus); 13] = [
+    type Change = fn(&mut QcsSensorSettings);
+    let cases: [(Change, QcsStatus); 13] = [
         (|s| s.operator_kind = 3, QcsStatus::KindMismatch),
         (|s| s.operator_kind = 0, QcsStatus::UnknownKind),
         (|s| s.operator_kind = 1 << 8 | 1, QcsStatus::UnknownKind),
