@@ -116,6 +116,22 @@ static void error_line(const char *what, uint32_t index, QcsStatus status) {
   put(line);
 }
 
+/* ---- peak stack by painting, as ../src/stack.rs: the 64 KiB below the top ---- */
+#define PAINT 0xDEADC0DEu
+#define PAINT_BYTES (64u * 1024u)
+extern uint32_t _stack_top;
+
+static void stack_line(void) {
+  uint32_t *lo = (uint32_t *)((uintptr_t)&_stack_top - PAINT_BYTES);
+  uint32_t *p = lo;
+  while (p < &_stack_top && *p == PAINT) p++;
+  char line[48];
+  char *q = put_dec(put_str(line, "STACK peak="), (uint32_t)((uintptr_t)&_stack_top - (uintptr_t)p));
+  *q++ = '\n';
+  *q = 0;
+  put(line);
+}
+
 int main(void) {
   static const uint32_t ops[2] = {QCS_OPERATOR_SEEDED, QCS_OPERATOR_STRUCTURED};
   static const uint32_t bits[2] = {1, 3};
@@ -151,12 +167,13 @@ int main(void) {
       }
     }
   }
+  stack_line();
   put("DONE ok frames=16\n");
   return 0;
 }
 
 /* ---- startup: vector table, .data/.bss, the FPU (hard-float code needs CP10/CP11) ---- */
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _stack_top;
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss;
 
 void __attribute__((noreturn)) reset_handler(void) {
   volatile uint32_t *cpacr = (volatile uint32_t *)0xE000ED88u;
@@ -164,6 +181,10 @@ void __attribute__((noreturn)) reset_handler(void) {
   __asm__ volatile("dsb\n\tisb" ::: "memory");
   for (uint32_t *s = &_sidata, *d = &_sdata; d < &_edata;) *d++ = *s++;
   for (uint32_t *d = &_sbss; d < &_ebss;) *d++ = 0;
+  /* Paint the stack below this frame (reset_handler keeps nothing there). */
+  uint32_t *sp;
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+  for (uint32_t *d = (uint32_t *)((uintptr_t)&_stack_top - PAINT_BYTES); d < sp - 16;) *d++ = PAINT;
   qemu_exit(main() == 0);
 }
 
