@@ -20,6 +20,11 @@ fn profile_dir() -> PathBuf {
 
 /// Compiles decode_test.c against libqcs_ffi.a; returns the executable.
 fn compile() -> PathBuf {
+    compile_c("decode_test")
+}
+
+/// Compiles `tests/c/<name>.c` against libqcs_ffi.a; returns the executable.
+fn compile_c(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let lib = profile_dir().join("libqcs_ffi.a");
     assert!(
@@ -27,7 +32,7 @@ fn compile() -> PathBuf {
         "{} missing (built with the rlib)",
         lib.display()
     );
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qcs_decode_test");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qcs_{name}"));
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args([
             "-std=c99",
@@ -39,7 +44,7 @@ fn compile() -> PathBuf {
         ])
         .arg("-I")
         .arg(dir.join("include"))
-        .arg(dir.join("tests/c/decode_test.c"))
+        .arg(dir.join(format!("tests/c/{name}.c")))
         .arg(&lib)
         // The native libraries std needs (`cargo rustc -- --print native-static-libs`).
         .args([
@@ -205,4 +210,21 @@ fn c_program_decodes_frames_and_checks_every_header_field() {
     for case in &cases {
         run(&exe, case);
     }
+}
+
+#[test]
+fn readme_example_compiles_runs_and_is_the_one_in_the_readme() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(dir.join("tests/c/example.c")).unwrap();
+    let readme = std::fs::read_to_string(dir.join("../README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```c\n{source}```")),
+        "README.md's \"From C\" example differs from ffi/tests/c/example.c"
+    );
+    let out = Command::new(compile_c("example")).output().expect("run example");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "frame 1: 85 bytes, N = 784, M = 200, Q = 1\n"
+    );
 }
