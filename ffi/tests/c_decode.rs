@@ -221,8 +221,14 @@ fn readme_example_compiles_runs_and_is_the_one_in_the_readme() {
         readme.contains(&format!("```c\n{source}```")),
         "README.md's \"From C\" example differs from ffi/tests/c/example.c"
     );
-    let out = Command::new(compile_c("example")).output().expect("run example");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(compile_c("example"))
+        .output()
+        .expect("run example");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "frame 1: 85 bytes, N = 784, M = 200, Q = 1\n"
