@@ -235,7 +235,7 @@ fn reference(s: &QcsSensorSettings, t: &[f32], c: &[f32], x: &[f32]) -> Option<V
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
 
     #[test]
     fn sensor_never_writes_past_its_buffers_and_matches_the_core(
