@@ -3,7 +3,10 @@
 # need QEMU): installs QEMU (Arm and RISC-V) and the embedded targets on a fresh machine, lints
 # the firmware, checks the flash/RAM budget, builds the core for RISC-V, and runs the firmware
 # under QEMU against the host (tests/, crate qcs-integration: Cortex-M4F and RV32IMAC), plain and
-# with defmt. About 2-3 minutes on a fresh machine.
+# with defmt; builds the C API's static library for Cortex-M4F and runs the C firmware on it
+# (firmware-sim/c, its frames checked against the Rust firmware's by tests/c_firmware.rs).
+# About 2-3 minutes on a fresh machine (the C firmware adds about 30 s and the
+# gcc-arm-none-eabi install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -14,12 +17,15 @@ QEMU_RUN=(timeout 120 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nograp
   -monitor none -serial none -semihosting-config enable=on,target=native -kernel)
 
 echo "== firmware: toolchain"
-if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
+if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null \
+  || ! command -v arm-none-eabi-gcc >/dev/null; then
   apt-get update
+  # gcc-arm-none-eabi and newlib: the C firmware (firmware-sim/c) on the C API, qcs-ffi.
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    qemu-system-arm qemu-system-misc
+    qemu-system-arm qemu-system-misc gcc-arm-none-eabi libnewlib-arm-none-eabi
 fi
 qemu-system-arm --version | head -1
+arm-none-eabi-gcc --version | head -1
 qemu-system-riscv32 --version | head -1
 rustup target add thumbv7em-none-eabihf riscv32imac-unknown-none-elf
 rustup component add llvm-tools clippy rustfmt
@@ -45,7 +51,13 @@ firmware-sim/report.sh --check
 echo "== qcs-core for riscv32imac-unknown-none-elf"
 cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release
 
-echo "== firmware under QEMU (Cortex-M4F, RV32IMAC) against the host (tests/firmware.rs)"
+echo "== C API: libqcs_ffi.a for Cortex-M4F, the C firmware under QEMU (firmware-sim/c)"
+cargo clippy -p qcs-ffi --target thumbv7em-none-eabihf --features panic-handler -- -D warnings
+make -C firmware-sim/c run >/dev/null
+# Flash/RAM of the C firmware; its seeded build must meet the 24 KiB / 8 KiB budget.
+make -s -C firmware-sim/c budget
+
+echo "== firmware under QEMU (Cortex-M4F, RV32IMAC; the C firmware) against the host (tests/)"
 env -u QCS_SKIP_QEMU cargo test -p qcs-integration
 
 echo "== firmware with defmt: runs, exits 0, writes the same data lines to qcs-fw.out"

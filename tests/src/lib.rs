@@ -49,6 +49,28 @@ fn require(binary: &str, package: &str) {
     }
 }
 
+/// Panics with installation instructions unless `arm-none-eabi-gcc` runs (the C firmware,
+/// `firmware-sim/c`).
+pub fn require_arm_gcc() {
+    require(
+        "arm-none-eabi-gcc",
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    );
+}
+
+/// Builds the C firmware (`make -C firmware-sim/c`: `libqcs_ffi.a` for thumbv7em-none-eabihf,
+/// then `main.c` with arm-none-eabi-gcc) and returns its ELF.
+pub fn build_c_firmware() -> PathBuf {
+    let dir = firmware_dir().join("c");
+    let status = Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .status()
+        .expect("run make");
+    assert!(status.success(), "make -C firmware-sim/c failed: {status}");
+    dir.join("build/qcs-firmware-c.elf")
+}
+
 /// Builds the firmware in release mode (`cargo build --release` in `firmware-sim/`, its own
 /// target directory) with `features` on top of (or, with `no_default`, instead of) the
 /// default ones, and returns a copy of the ELF at `firmware-sim/target/variants/<name>.elf`.
