@@ -18,6 +18,40 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// This build's `libqcs_ffi.a`: `target/<profile>/libqcs_ffi.a` after a `cargo build`;
+/// under `cargo test` alone cargo leaves it in `deps/` with a hash (the newest is this
+/// build's, made together with the rlib the test links).
+fn static_lib() -> PathBuf {
+    let dir = profile_dir();
+    let uplifted = dir.join("libqcs_ffi.a");
+    let newest = std::fs::read_dir(dir.join("deps"))
+        .expect("target/<profile>/deps")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libqcs_ffi-") && name.ends_with(".a")
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max();
+    match (newest, uplifted.exists()) {
+        (Some((t, p)), true) => {
+            let up = std::fs::metadata(&uplifted).and_then(|m| m.modified());
+            if up.is_ok_and(|u| u >= t) {
+                uplifted
+            } else {
+                p
+            }
+        }
+        (Some((_, p)), false) => p,
+        (None, true) => uplifted,
+        (None, false) => panic!(
+            "no libqcs_ffi.a under {} (the staticlib is built with the rlib)",
+            dir.display()
+        ),
+    }
+}
+
 /// Compiles decode_test.c against libqcs_ffi.a; returns the executable.
 fn compile() -> PathBuf {
     compile_c("decode_test")
@@ -26,12 +60,7 @@ fn compile() -> PathBuf {
 /// Compiles `tests/c/<name>.c` against libqcs_ffi.a; returns the executable.
 fn compile_c(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = profile_dir().join("libqcs_ffi.a");
-    assert!(
-        lib.exists(),
-        "{} missing (built with the rlib)",
-        lib.display()
-    );
+    let lib = static_lib();
     let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("qcs_{name}"));
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args([
