@@ -30,7 +30,8 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
   cargo fmt --check
   for features in "" "--no-default-features" "--no-default-features --features structured" \
     "--features defmt" \
-    "--features bench,recon-dense,panic-message,selftest-error,selftest-panic"; do
+    "--features bench,recon-dense,panic-message,selftest-error,selftest-panic" \
+    "--features fast-math,bench"; do
     # shellcheck disable=SC2086
     cargo clippy --release -j1 $features -- -D warnings
   done
@@ -44,6 +45,7 @@ firmware-sim/report.sh --check
 
 echo "== qcs-core for riscv32imac-unknown-none-elf"
 cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release
+cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release --features fast-math
 
 echo "== firmware under QEMU (Cortex-M4F, RV32IMAC) against the host (tests/firmware.rs)"
 env -u QCS_SKIP_QEMU cargo test -p qcs-integration
