@@ -33,6 +33,11 @@
 //!
 //! No fused multiply-add is used anywhere, so the bits are the same on every IEEE-754 target
 //! (tested on x86_64 and, in the firmware simulation, on Cortex-M4F).
+//!
+//! The one exception is opt-in: with the `fast-math` feature the sampler's Langevin noise
+//! ([`langevin_normal_pair`], [`for_each_langevin_normal`]) takes `sqrt` and `ln` from
+//! [`crate::fastmath`] (micromath), so it no longer follows this recipe bit for bit; the
+//! operator rows and the sensor noise follow it in every build.
 
 use rand_core::{Rng, SeedableRng};
 pub use rand_xoshiro::Xoshiro128PlusPlus;
