@@ -36,7 +36,8 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
   cargo fmt --check
   for features in "" "--no-default-features" "--no-default-features --features structured" \
     "--features defmt" \
-    "--features bench,recon-dense,panic-message,selftest-error,selftest-panic"; do
+    "--features bench,recon-dense,panic-message,selftest-error,selftest-panic" \
+    "--features fast-math,bench"; do
     # shellcheck disable=SC2086
     cargo clippy --release -j1 $features -- -D warnings
   done
@@ -50,6 +51,7 @@ firmware-sim/report.sh --check
 
 echo "== qcs-core for riscv32imac-unknown-none-elf"
 cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release
+cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release --features fast-math
 
 echo "== C API: libqcs_ffi.a for Cortex-M4F, the C firmware under QEMU (firmware-sim/c)"
 cargo clippy -p qcs-ffi --target thumbv7em-none-eabihf --features panic-handler -- -D warnings

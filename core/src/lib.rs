@@ -11,6 +11,7 @@
 //! | module | holds | paper |
 //! |---|---|---|
 //! | [`rng`] | seeding and normal variates, specified bit for bit | – |
+//! | [`fastmath`] | the hot `sqrt`/`ln`/`exp`: `libm`, or micromath with `fast-math` | – |
 //! | [`gauss`] | erfcx, log Φ, truncated-normal mean | eq. 15, 18, 29 |
 //! | [`quantizer`] | uniform and threshold quantizers, bit packing | eq. 2–5 |
 //! | [`operator`] | sensing operators `A` (dense, seeded Gaussian, structured) | eq. 1–2 |
@@ -22,13 +23,17 @@
 //! | [`metrics`] | PSNR, cosine similarity, SSIM | §4 |
 //!
 //! Every function that can be handed bad input returns [`Result`]; nothing panics on user
-//! input and nothing allocates. All `f32` transcendental functions come from [`libm`], and no
-//! fused multiply-add is used, so results are bit-identical on x86_64 and Cortex-M.
+//! input and nothing allocates. All `f32` transcendental functions come from [`libm`] (the hot
+//! ones through [`fastmath`]), and no fused multiply-add is used, so results are bit-identical
+//! on x86_64 and Cortex-M. The `fast-math` feature (off by default) swaps the calls of
+//! [`fastmath`] for micromath's approximations: faster on a microcontroller, not bit-identical
+//! to the default build; the operator rows and the sensor noise are unaffected by it.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod error;
+pub mod fastmath;
 pub mod frame;
 pub mod gauss;
 pub mod langevin;

@@ -216,7 +216,7 @@ impl<'a> PseudoLikelihood<'a> {
             }
             *c = match self.measurements {
                 Measurements::OneBit { .. } | Measurements::Quantized { .. } => {
-                    1.0 / libm::sqrtf(var)
+                    1.0 / crate::fastmath::sqrtf(var)
                 }
                 _ => 1.0 / var,
             };

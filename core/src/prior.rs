@@ -133,12 +133,13 @@ impl<'a, const K: usize> GaussianMixturePrior<'a, K> {
                 let d = xi - mi;
                 d2 += d * d;
             }
-            logr[k] = self.log_weights[k] - 0.5 * n as f32 * libm::logf(v) - 0.5 * d2 * inv[k];
+            logr[k] =
+                self.log_weights[k] - 0.5 * n as f32 * crate::fastmath::logf(v) - 0.5 * d2 * inv[k];
         }
         let max = logr.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut total = 0.0f32;
         for l in logr.iter_mut() {
-            *l = libm::expf(*l - max);
+            *l = crate::fastmath::expf(*l - max);
             total += *l;
         }
         out.fill(0.0);

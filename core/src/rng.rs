@@ -33,6 +33,11 @@
 //!
 //! No fused multiply-add is used anywhere, so the bits are the same on every IEEE-754 target
 //! (tested on x86_64 and, in the firmware simulation, on Cortex-M4F).
+//!
+//! The one exception is opt-in: with the `fast-math` feature the sampler's Langevin noise
+//! ([`langevin_normal_pair`], [`for_each_langevin_normal`]) takes `sqrt` and `ln` from
+//! [`crate::fastmath`] (micromath), so it no longer follows this recipe bit for bit; the
+//! operator rows and the sensor noise follow it in every build.
 
 use rand_core::{Rng, SeedableRng};
 pub use rand_xoshiro::Xoshiro128PlusPlus;
@@ -74,15 +79,36 @@ pub fn uniform_pm1<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     (rng.next_u32() >> 8) as f32 * (1.0 / 8_388_608.0) - 1.0
 }
 
-/// A pair of independent standard normal variates (Marsaglia's polar method, module docs).
+/// A pair of independent standard normal variates (Marsaglia's polar method, module docs),
+/// always with `libm`'s `sqrtf` and `logf`: the operator rows and the sensor noise, which a
+/// receiver must reproduce bit for bit from the frame's seeds, whatever the features.
 #[inline]
 pub fn standard_normal_pair<R: Rng + ?Sized>(rng: &mut R) -> (f32, f32) {
+    polar_pair(rng, libm::sqrtf, libm::logf)
+}
+
+/// The pair of [`standard_normal_pair`] with the square root and logarithm of
+/// [`crate::fastmath`]: the Langevin noise of the sampler. Without the `fast-math` feature these
+/// are `libm`'s, so the bits are [`standard_normal_pair`]'s; with it, micromath's (the variates
+/// then follow the normal law only approximately, see `tests/fastmath.rs`).
+#[inline]
+pub fn langevin_normal_pair<R: Rng + ?Sized>(rng: &mut R) -> (f32, f32) {
+    polar_pair(rng, crate::fastmath::sqrtf, crate::fastmath::logf)
+}
+
+/// Marsaglia's polar method (module docs) with the given `sqrt` and `ln`.
+#[inline(always)]
+fn polar_pair<R: Rng + ?Sized>(
+    rng: &mut R,
+    sqrt: impl Fn(f32) -> f32,
+    ln: impl Fn(f32) -> f32,
+) -> (f32, f32) {
     loop {
         let u = uniform_pm1(rng);
         let v = uniform_pm1(rng);
         let s = u * u + v * v;
         if s < 1.0 && s > 0.0 {
-            let f = libm::sqrtf((-2.0 * libm::logf(s)) / s);
+            let f = sqrt((-2.0 * ln(s)) / s);
             return (u * f, v * f);
         }
     }
@@ -96,17 +122,39 @@ pub fn standard_normal_pair<R: Rng + ?Sized>(rng: &mut R) -> (f32, f32) {
 pub fn for_each_standard_normal<R: Rng + ?Sized, F: FnMut(usize, f32)>(
     rng: &mut R,
     len: usize,
+    f: F,
+) {
+    for_each_pair(rng, len, standard_normal_pair, f);
+}
+
+/// [`for_each_standard_normal`] with [`langevin_normal_pair`]: the same order and count of
+/// draws, the same bits without `fast-math`. The sampler's Langevin noise goes through it.
+#[inline]
+pub fn for_each_langevin_normal<R: Rng + ?Sized, F: FnMut(usize, f32)>(
+    rng: &mut R,
+    len: usize,
+    f: F,
+) {
+    for_each_pair(rng, len, langevin_normal_pair, f);
+}
+
+/// Calls `f(i, e_i)` for `i = 0..len`, the `e_i` drawn pair by pair by `pair`.
+#[inline(always)]
+fn for_each_pair<R: Rng + ?Sized, F: FnMut(usize, f32)>(
+    rng: &mut R,
+    len: usize,
+    pair: impl Fn(&mut R) -> (f32, f32),
     mut f: F,
 ) {
     let mut i = 0;
     while i + 1 < len {
-        let (a, b) = standard_normal_pair(rng);
+        let (a, b) = pair(rng);
         f(i, a);
         f(i + 1, b);
         i += 2;
     }
     if i < len {
-        f(i, standard_normal_pair(rng).0);
+        f(i, pair(rng).0);
     }
 }
 

@@ -1,12 +1,16 @@
 //! Micro-benchmarks for the cost report (feature `bench`): a SysTick calibration against a
 //! loop of known length, and the per-call instruction cost of the `libm` functions on the
-//! sensor's hot path (`sqrtf`, `logf` in the polar method) next to the FPU's `vsqrt.f32`.
+//! sensor's hot path (`sqrtf`, `logf` in the polar method) next to the FPU's `vsqrt.f32`, and
+//! of `qcs_core::fastmath` (the same `libm` calls, or micromath's with feature `fast-math`).
 
 use crate::out::Out;
 use crate::{cost, FwError};
 use core::arch::asm;
 use core::hint::black_box;
-use qcs_core::rng::{standard_normal_pair, stream_rng, uniform_pm1, Xoshiro128PlusPlus};
+use qcs_core::fastmath;
+use qcs_core::rng::{
+    langevin_normal_pair, standard_normal_pair, stream_rng, uniform_pm1, Xoshiro128PlusPlus,
+};
 
 /// Calls per micro-benchmark.
 const CALLS: u32 = 4096;
@@ -92,6 +96,11 @@ pub fn run(out: &mut Out) -> Result<(), FwError> {
             black_box(libm::logf(black_box(1.0f32 + i as f32)));
         }
     });
+    let exp = time(|| {
+        for i in 0..CALLS {
+            black_box(libm::expf(black_box(-(i as f32) * 0.01)));
+        }
+    });
     let mut rng = stream_rng(1, 0);
     let pair = time(|| {
         for _ in 0..CALLS {
@@ -102,6 +111,28 @@ pub fn run(out: &mut Out) -> Result<(), FwError> {
     let pair_fpu = time(|| {
         for _ in 0..CALLS {
             black_box(normal_pair_fpu(&mut rng));
+        }
+    });
+    // qcs_core::fastmath: libm's functions again, or micromath's with `fast-math`.
+    let fast_sqrt = time(|| {
+        for i in 0..CALLS {
+            black_box(fastmath::sqrtf(black_box(1.0f32 + i as f32)));
+        }
+    });
+    let fast_log = time(|| {
+        for i in 0..CALLS {
+            black_box(fastmath::logf(black_box(1.0f32 + i as f32)));
+        }
+    });
+    let fast_exp = time(|| {
+        for i in 0..CALLS {
+            black_box(fastmath::expf(black_box(-(i as f32) * 0.01)));
+        }
+    });
+    let mut rng = stream_rng(1, 0);
+    let pair_langevin = time(|| {
+        for _ in 0..CALLS {
+            black_box(langevin_normal_pair(&mut rng));
         }
     });
     let (mut a, mut b) = (stream_rng(5, 0), stream_rng(5, 0));
@@ -116,8 +147,13 @@ pub fn run(out: &mut Out) -> Result<(), FwError> {
         ("libm_sqrtf", sqrt),
         ("vsqrt_f32", fpu),
         ("libm_logf", log),
+        ("libm_expf", exp),
         ("normal_pair", pair),
         ("normal_pair_vsqrt", pair_fpu),
+        ("fastmath_sqrtf", fast_sqrt),
+        ("fastmath_logf", fast_log),
+        ("fastmath_expf", fast_exp),
+        ("langevin_pair", pair_langevin),
     ] {
         out.line(format_args!("BENCH {name} calls={CALLS} ticks={t}"))?;
     }

@@ -72,12 +72,13 @@ fn run(out: &mut Out) -> Result<(), FwError> {
     let peripherals = cortex_m::Peripherals::take().ok_or(FwError::Taken)?;
     cost::start(peripherals.SYST);
     out.line(format_args!(
-        "QCS-FW 1 target=thumbv7em-none-eabihf n={} m={} digits={} structured={} recon={} instructions_per_tick={}",
+        "QCS-FW 1 target=thumbv7em-none-eabihf n={} m={} digits={} structured={} recon={} fast_math={} instructions_per_tick={}",
         config::N,
         config::M,
         config::DIGITS,
         cfg!(feature = "structured"),
         cfg!(feature = "recon"),
+        qcs_core::fastmath::FAST_MATH,
         cost::INSTRUCTIONS_PER_TICK,
     ))?;
     // Failure self-tests for the host test: a failing qcs-core call, and a panic.

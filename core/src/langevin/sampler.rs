@@ -4,7 +4,7 @@ use super::{Buffers, SamplerLayout, Schedule};
 use crate::likelihood::PseudoLikelihood;
 use crate::operator::SensingOperator;
 use crate::prior::ScorePrior;
-use crate::rng::{for_each_standard_normal, uniform01};
+use crate::rng::{for_each_langevin_normal, uniform01};
 use crate::{Error, Result};
 use rand_core::Rng;
 
@@ -292,7 +292,8 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
 }
 
 /// Algorithm 1, line 6 for one chain: `x ← x + α (prior + grad) + √(2α) ξ`, with `ξ` drawn by
-/// [`for_each_standard_normal`] (the order of [`crate::rng::fill_standard_normal`]).
+/// [`for_each_langevin_normal`] (the order of [`crate::rng::fill_standard_normal`]; its bits
+/// too, unless the `fast-math` feature routes the noise through micromath).
 fn update_chain<R: Rng>(
     x: &mut [f32],
     prior: &[f32],
@@ -302,7 +303,7 @@ fn update_chain<R: Rng>(
     rng: &mut R,
 ) {
     let len = x.len();
-    for_each_standard_normal(rng, len, |i, e| {
+    for_each_langevin_normal(rng, len, |i, e| {
         if let (Some(xi), Some(&p), Some(&g)) = (x.get_mut(i), prior.get(i), grad.get(i)) {
             *xi += alpha * (p + g) + noise_scale * e;
         }
