@@ -7,6 +7,7 @@ use qcs_core::langevin::{
     Buffers, Progress, SampleError, Sampler, SamplerLayout, Schedule, ScorePrior,
 };
 use qcs_core::likelihood::PseudoLikelihood;
+use crate::problem::Observed;
 use qcs_core::metrics;
 use qcs_core::operator::SensingOperator;
 use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
@@ -22,6 +23,17 @@ pub struct SamplerSettings {
     pub chains: usize,
     /// Seed of the chains: chain `b` uses `rng::stream_rng(seed, b)` for its start and noise.
     pub seed: u64,
+}
+
+/// The step-size constant `ε` when none is given: 2e-4 (the paper's MNIST value) for one-bit
+/// measurements; for multi-bit and linear ones `α_t·‖A‖²/s_m²` exceeds 2 at every level with
+/// `A ~ N(0, 1/M)` and 2e-4 diverges (`models/reference/README.md`), so those take the paper's
+/// linear 2e-5.
+pub fn default_epsilon(observed: &Observed) -> f32 {
+    match observed {
+        Observed::OneBit(_) => Schedule::PAPER_MNIST.epsilon,
+        _ => 2e-5,
+    }
 }
 
 /// The result of [`reconstruct`].
