@@ -2,12 +2,12 @@
 //! over heap buffers, with any [`ScorePrior`], and the summary people look at (posterior
 //! mean, per-pixel standard deviation, the samples).
 
+use crate::problem::Observed;
 use anyhow::{anyhow, Result};
 use qcs_core::langevin::{
     Buffers, Progress, SampleError, Sampler, SamplerLayout, Schedule, ScorePrior,
 };
 use qcs_core::likelihood::PseudoLikelihood;
-use crate::problem::Observed;
 use qcs_core::metrics;
 use qcs_core::operator::SensingOperator;
 use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};

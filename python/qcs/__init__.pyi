@@ -7,7 +7,6 @@ import numpy.typing as npt
 
 METHOD: str
 
-FrameLike = bytes | bytearray | Frame | str | PathLike[str]
 
 def measure(
     x: npt.ArrayLike,
@@ -64,7 +63,7 @@ class Frame:
     codewords: list[float] | None
     crc: int
     @staticmethod
-    def decode(data: FrameLike) -> Frame:
+    def decode(data: bytes | bytearray | Frame | str | PathLike[str]) -> Frame:
         """Decodes bytes (or reads a frame file); ValueError for an invalid frame, OSError for
         a file that cannot be read."""
     @property
@@ -78,6 +77,8 @@ class Frame:
     def to_bytes(self) -> bytes: ...
     def __bytes__(self) -> bytes: ...
     def __len__(self) -> int: ...
+
+FrameLike = bytes | bytearray | Frame | str | PathLike[str]
 
 class Reconstruction(NamedTuple):
     mean: npt.NDArray[np.float32]
@@ -99,7 +100,7 @@ class Reconstructor:
         max_memory: int | None = None,
     ) -> None: ...
     @property
-    def model(self) -> str: ...
+    def model(self) -> PathLike[str]: ...
     @property
     def device(self) -> str: ...
     @property

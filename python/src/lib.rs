@@ -15,7 +15,9 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods}
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
-use qcs_core::frame::{self, DescribedOperator, FrameOperator, OperatorKind, QuantizerSpec, SignalShape};
+use qcs_core::frame::{
+    self, DescribedOperator, FrameOperator, OperatorKind, QuantizerSpec, SignalShape,
+};
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::{Scaling, SensingOperator};
 use qcs_core::rng;
@@ -152,9 +154,7 @@ fn measure<'py>(
             }
             [h, w] => SignalShape::image(u(*h)?, u(*w)?, 1).map_err(core),
             [h, w, c] => SignalShape::image(u(*h)?, u(*w)?, u(*c)?).map_err(core),
-            _ => anyhow::bail!(
-                "x: an array of shape {dims:?}; expected (H, W), (H, W, C) or (N,)"
-            ),
+            _ => anyhow::bail!("x: an array of shape {dims:?}; expected (H, W), (H, W, C) or (N,)"),
         }
     })()
     .map_err(value_or_os_error)?;
@@ -621,12 +621,8 @@ impl Reconstructor {
         let idx = match pos {
             Some(i) => i,
             None => {
-                let prior = NetworkPrior::new(
-                    &self.model,
-                    job.shape,
-                    chains,
-                    self.prior_config(chains)?,
-                )?;
+                let prior =
+                    NetworkPrior::new(&self.model, job.shape, chains, self.prior_config(chains)?)?;
                 // One prior per (shape, samples) in use; a few at most.
                 if cache.len() >= 4 {
                     cache.remove(0);
@@ -728,9 +724,11 @@ impl Reconstructor {
             other => return Err(v(format!("--device {other}: expected cpu or cuda"))),
         };
         if device == Device::Cuda && !cfg!(feature = "gpu") {
-            return Err(v("--device cuda: this qcs was built without the `gpu` feature \
+            return Err(v(
+                "--device cuda: this qcs was built without the `gpu` feature \
                           (pip install ./python --config-settings=build-args='--features gpu')"
-                .into()));
+                    .into(),
+            ));
         }
         let positive = |name: &str, x: Option<i64>| -> PyResult<Option<usize>> {
             match x {
