@@ -36,7 +36,7 @@ def test_frame_errors(tmp_path):
     good = qcs.measure(X, measurements=20)
     with pytest.raises(ValueError) as e:
         qcs.Frame.decode(good[:-1])
-    assert str(e.value) == "frame: invalid frame: frame truncated: 84 bytes, needs 85"
+    assert str(e.value) == "frame: invalid frame: frame truncated: 62 bytes, needs 63"
     bad = bytearray(good)
     bad[-1] ^= 1
     with pytest.raises(ValueError, match="^frame: invalid frame: .*CRC"):
