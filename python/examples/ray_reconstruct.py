@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -53,9 +54,14 @@ def frames_dataset(source: Path):
             raise SystemExit(f"{source}: no *.qcsf frames")
         rows = [{"name": p.stem, "frame": p.read_bytes()} for p in files]
         return ray.data.from_items(rows), len(rows)
-    ds = ray.data.read_parquet(str(source))
-    if "name" not in ds.schema().names:
-        ds = ds.add_column("name", lambda b: [f"frame{i:06d}" for i in range(len(b))])
+    # Read before the actor pool starts: the pool may hold every CPU, starving read tasks.
+    ds = ray.data.read_parquet(str(source)).materialize()
+    if "name" not in ds.schema().names:  # names by row (through the driver: add a name column for big tables)
+        table = ds.to_arrow_refs()
+        names = [f"frame{i:06d}" for i in range(ds.count())]
+        rows = [{"name": n, "frame": f} for n, f in zip(names, (r for t in ray.get(table)
+                                                                   for r in t.column("frame").to_pylist()))]
+        ds = ray.data.from_items(rows)
     return ds, ds.count()
 
 
@@ -80,6 +86,10 @@ def main(argv=None) -> float:
             ray.init(address=a.address)
         else:
             ray.init(num_cpus=a.num_cpus or os.cpu_count(), include_dashboard=False)
+    if __name__ != "__main__" and __name__ in sys.modules:
+        # Imported as a module (notebooks): ship the actor class by value, since the workers
+        # cannot import this file by name.
+        ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     a.out.mkdir(parents=True, exist_ok=True)
     schedule = {k: v for k, v in (("levels", a.levels), ("steps", a.steps)) if v is not None}
     ds, count = frames_dataset(a.source)
