@@ -2,6 +2,7 @@
 //! over heap buffers, with any [`ScorePrior`], and the summary people look at (posterior
 //! mean, per-pixel standard deviation, the samples).
 
+use crate::problem::Observed;
 use anyhow::{anyhow, Result};
 use qcs_core::langevin::{
     Buffers, Progress, SampleError, Sampler, SamplerLayout, Schedule, ScorePrior,
@@ -48,6 +49,17 @@ pub fn budget_levels(calls: u64, steps: u32, denoise: bool) -> Result<u32> {
         }
     );
     u32::try_from(levels).map_err(|_| anyhow!("--calls {calls}: too many levels ({levels})"))
+}
+
+/// The step-size constant `ε` when none is given: 2e-4 (the paper's MNIST value) for one-bit
+/// measurements; for multi-bit and linear ones `α_t·‖A‖²/s_m²` exceeds 2 at every level with
+/// `A ~ N(0, 1/M)` and 2e-4 diverges (`models/reference/README.md`), so those take the paper's
+/// linear 2e-5.
+pub fn default_epsilon(observed: &Observed) -> f32 {
+    match observed {
+        Observed::OneBit(_) => Schedule::PAPER_MNIST.epsilon,
+        _ => 2e-5,
+    }
 }
 
 /// The result of [`reconstruct`].

@@ -7,7 +7,7 @@ use qcs_core::frame::{
     self, DescribedOperator, FrameHeader, OperatorKind, QuantizerSpec, SignalShape,
 };
 use qcs_core::operator::{Scaling, SeededGaussian, SensingOperator, Structured};
-use qcs_core::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer};
+use qcs_core::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer, MAX_BITS};
 use qcs_core::rng::Xoshiro128PlusPlus;
 use qcs_core::sensor;
 
@@ -31,6 +31,55 @@ pub enum SensorQuantizer {
         /// `L` codewords.
         codewords: Vec<f32>,
     },
+}
+
+impl SensorQuantizer {
+    /// The quantizer that the options `--bits`, `--delta`, `--thresholds` and `--codewords`
+    /// describe (the `qcs` CLI and the Python package share this check and its messages):
+    /// thresholds with their codewords, `bits = 0` unquantized, otherwise uniform.
+    pub fn from_options(
+        bits: u8,
+        delta: Option<f32>,
+        thresholds: Option<&[f32]>,
+        codewords: Option<&[f32]>,
+    ) -> Result<Self> {
+        match (thresholds, codewords) {
+            (Some(t), Some(c)) => {
+                ensure!(
+                    delta.is_none(),
+                    "--delta applies to uniform quantizers; --thresholds/--codewords define \
+                     their own bins"
+                );
+                let levels = c.len();
+                ensure!(
+                    levels >= 2 && levels.is_power_of_two() && levels <= 1 << MAX_BITS,
+                    "--codewords: {levels} codewords; a Q-bit quantizer has 2^Q codewords, \
+                     Q = 1 ..= 16 (2, 4, 8, …, 65536)"
+                );
+                ensure!(
+                    t.len() + 1 == levels,
+                    "--thresholds: {} thresholds for {levels} codewords; a Q-bit quantizer has \
+                     2^Q − 1 = {} thresholds",
+                    t.len(),
+                    levels - 1
+                );
+                Ok(SensorQuantizer::Thresholds {
+                    thresholds: t.to_vec(),
+                    codewords: c.to_vec(),
+                })
+            }
+            (None, None) if bits == 0 => {
+                ensure!(
+                    delta.is_none(),
+                    "--delta applies to uniform quantizers of --bits 2 or more; with --bits 0 \
+                     (unquantized) it would be ignored"
+                );
+                Ok(SensorQuantizer::Unquantized)
+            }
+            (None, None) => Ok(SensorQuantizer::Uniform { bits, delta }),
+            _ => bail!("--thresholds and --codewords go together"),
+        }
+    }
 }
 
 /// Everything a sensor is configured with.

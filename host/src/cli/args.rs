@@ -5,11 +5,10 @@ use clap::{Args, ValueEnum};
 use qcs_core::frame::OperatorKind;
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::Scaling;
-use qcs_core::quantizer::MAX_BITS;
 use qcs_host::budget;
 use qcs_host::model::Device;
 use qcs_host::problem::Observed;
-use qcs_host::reconstruct::{budget_levels, SamplerSettings};
+use qcs_host::reconstruct::{self, budget_levels, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
 use qcs_host::{data, sensing};
 use std::path::PathBuf;
@@ -81,13 +80,9 @@ pub struct ScheduleArgs {
 impl ScheduleArgs {
     /// The sampler settings for measurements of this kind.
     pub fn settings(&self, observed: &Observed) -> Result<SamplerSettings> {
-        // ε = 2e-4 (the paper's MNIST value) is stable for one-bit measurements; for multi-bit
-        // and linear ones α_t·‖A‖²/s_m² exceeds 2 at every level with A ~ N(0, 1/M) and it
-        // diverges (models/reference/README.md), so those default to the paper's linear 2e-5.
-        let epsilon = self.epsilon.unwrap_or(match observed {
-            Observed::OneBit(_) => Schedule::PAPER_MNIST.epsilon,
-            _ => 2e-5,
-        });
+        let epsilon = self
+            .epsilon
+            .unwrap_or_else(|| reconstruct::default_epsilon(observed));
         let levels = match self.calls {
             None => self.levels,
             Some(calls) => budget_levels(calls, self.steps, self.denoise)?,
@@ -208,45 +203,12 @@ pub struct SensorArgs {
 impl SensorArgs {
     /// The sensor settings, range-checked before anything is measured.
     pub fn settings(&self) -> Result<SensorSettings> {
-        let quantizer = match (&self.thresholds, &self.codewords) {
-            (Some(t), Some(c)) => {
-                ensure!(
-                    self.delta.is_none(),
-                    "--delta applies to uniform quantizers; --thresholds/--codewords define \
-                     their own bins"
-                );
-                let levels = c.len();
-                ensure!(
-                    levels >= 2 && levels.is_power_of_two() && levels <= 1 << MAX_BITS,
-                    "--codewords: {levels} codewords; a Q-bit quantizer has 2^Q codewords, \
-                     Q = 1 ..= 16 (2, 4, 8, …, 65536)"
-                );
-                ensure!(
-                    t.len() + 1 == levels,
-                    "--thresholds: {} thresholds for {levels} codewords; a Q-bit quantizer has \
-                     2^Q − 1 = {} thresholds",
-                    t.len(),
-                    levels - 1
-                );
-                SensorQuantizer::Thresholds {
-                    thresholds: t.clone(),
-                    codewords: c.clone(),
-                }
-            }
-            (None, None) if self.bits == 0 => {
-                ensure!(
-                    self.delta.is_none(),
-                    "--delta applies to uniform quantizers of --bits 2 or more; with --bits 0 \
-                     (unquantized) it would be ignored"
-                );
-                SensorQuantizer::Unquantized
-            }
-            (None, None) => SensorQuantizer::Uniform {
-                bits: self.bits,
-                delta: self.delta,
-            },
-            _ => anyhow::bail!("--thresholds and --codewords go together"),
-        };
+        let quantizer = SensorQuantizer::from_options(
+            self.bits,
+            self.delta,
+            self.thresholds.as_deref(),
+            self.codewords.as_deref(),
+        )?;
         let settings = SensorSettings {
             measurements: self.measurements,
             quantizer,
