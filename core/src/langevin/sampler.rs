@@ -175,10 +175,6 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             .map_err(SampleError::Prior)?;
         self.check_finite(self.buf.prior)?;
         let (n, diverged) = (self.n, self.diverged());
-        let divergence = |e: Error| match e {
-            Error::NonFinite { .. } => diverged,
-            e => e,
-        };
         let buf = &mut self.buf;
         for ((xb, pb), rng) in buf
             .x
@@ -186,15 +182,20 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             .zip(buf.prior.chunks_exact(n))
             .zip(self.rngs.iter_mut())
         {
-            self.op
-                .forward(xb, buf.z, buf.op_scratch)
-                .map_err(divergence)?;
-            self.likelihood
-                .g(buf.z, buf.level, buf.g, buf.lik_scratch)
-                .map_err(divergence)?;
-            self.op
-                .adjoint(buf.g, buf.grad, buf.op_scratch)
-                .map_err(divergence)?;
+            likelihood_score(
+                self.op,
+                &self.likelihood,
+                xb,
+                buf.level,
+                &mut Work {
+                    z: buf.z,
+                    g: buf.g,
+                    grad: buf.grad,
+                    op_scratch: buf.op_scratch,
+                    lik_scratch: buf.lik_scratch,
+                },
+            )
+            .map_err(|e| divergence(e, diverged))?;
             update_chain(xb, pb, buf.grad, alpha, noise_scale, rng);
         }
         self.check_finite(self.buf.x)?;
@@ -255,22 +256,23 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             .map_err(SampleError::Prior)?;
         self.check_finite(self.buf.prior)?;
         let (n, diverged) = (self.n, self.diverged());
-        let divergence = |e: Error| match e {
-            Error::NonFinite { .. } => diverged,
-            e => e,
-        };
         let weight = beta * beta;
         let buf = &mut self.buf;
         for (xb, pb) in buf.x.chunks_exact_mut(n).zip(buf.prior.chunks_exact(n)) {
-            self.op
-                .forward(xb, buf.z, buf.op_scratch)
-                .map_err(divergence)?;
-            self.likelihood
-                .g(buf.z, buf.level, buf.g, buf.lik_scratch)
-                .map_err(divergence)?;
-            self.op
-                .adjoint(buf.g, buf.grad, buf.op_scratch)
-                .map_err(divergence)?;
+            likelihood_score(
+                self.op,
+                &self.likelihood,
+                xb,
+                buf.level,
+                &mut Work {
+                    z: buf.z,
+                    g: buf.g,
+                    grad: buf.grad,
+                    op_scratch: buf.op_scratch,
+                    lik_scratch: buf.lik_scratch,
+                },
+            )
+            .map_err(|e| divergence(e, diverged))?;
             for ((xi, &p), &g) in xb.iter_mut().zip(pb.iter()).zip(buf.grad.iter()) {
                 *xi += weight * (p + g);
             }
@@ -288,6 +290,38 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             self.step(prior)?;
         }
         Ok(())
+    }
+}
+
+/// The per-chain scratch of [`likelihood_score`].
+struct Work<'w> {
+    z: &'w mut [f32],
+    g: &'w mut [f32],
+    grad: &'w mut [f32],
+    op_scratch: &'w mut [f32],
+    lik_scratch: &'w mut [f32],
+}
+
+/// `grad ← Aᵀ G(A x)`: the noise-perturbed pseudo-likelihood score of one chain (eq. 14, with
+/// the per-measurement `G` of eq. 15/18/20 at the level cached in `level`).
+fn likelihood_score<O: SensingOperator + ?Sized>(
+    op: &O,
+    likelihood: &PseudoLikelihood<'_>,
+    x: &[f32],
+    level: &[f32],
+    w: &mut Work<'_>,
+) -> Result<()> {
+    op.forward(x, w.z, w.op_scratch)?;
+    likelihood.g(w.z, level, w.g, w.lik_scratch)?;
+    op.adjoint(w.g, w.grad, w.op_scratch)
+}
+
+/// A non-finite value met inside a step is the chain's divergence (`diverged`); other errors
+/// pass through.
+fn divergence(e: Error, diverged: Error) -> Error {
+    match e {
+        Error::NonFinite { .. } => diverged,
+        e => e,
     }
 }
 
