@@ -1,8 +1,10 @@
 //! What a reconstruction will hold in memory, computed from the frame header alone, so that a
 //! receiver refuses work it cannot do before it allocates anything.
 
-use anyhow::{bail, Result};
-use qcs_core::frame::{FrameHeader, OperatorKind};
+use crate::model::ScoreModel;
+use crate::prior::PriorConfig;
+use anyhow::{anyhow, bail, ensure, Result};
+use qcs_core::frame::{self, FrameHeader, OperatorKind};
 
 /// `f32` values each network plan keeps live per input value (activations and workspace); a
 /// bound measured on the shipped NCSNv2 (ngf 16, peak under 40 MB in all at 28 × 28) with a
@@ -87,6 +89,35 @@ impl MemoryEstimate {
             human_bytes(limit)
         )
     }
+}
+
+/// Everything a receiver checks of a frame before it allocates: the header decodes, the signal
+/// is an image, `σ` is in range, `model` takes the image in plans of `config`, and the run fits
+/// in `max_memory` bytes. `what` names the frame in errors. Returns the frame's header and its
+/// image shape `[C, H, W]`.
+pub fn preflight<'a>(
+    bytes: &'a [u8],
+    what: &str,
+    model: &ScoreModel,
+    config: &PriorConfig,
+    chains: usize,
+    max_memory: u64,
+) -> Result<(FrameHeader<'a>, [usize; 3])> {
+    let f = frame::decode(bytes).map_err(|e| anyhow!("{what}: invalid frame: {e}"))?;
+    let h = *f.header();
+    let s = h.signal;
+    ensure!(
+        s.is_image(),
+        "{what}: the frame's signal is a plain vector (N = {}, height/width/channels 0): \
+         the network prior needs an image",
+        s.n
+    );
+    let shape = [s.channels as usize, s.height as usize, s.width as usize];
+    crate::sensing::check_sigma(h.sigma, &format!("{what}: field `sigma`"))?;
+    model.check_input(shape, config.plan_batch, what)?;
+    let states = config.threads.clamp(1, (chains / config.plan_batch).max(1));
+    MemoryEstimate::for_frame(&h, chains, config.plan_batch, states).check(max_memory, what)?;
+    Ok((h, shape))
 }
 
 /// `1536` → `"1.5 KiB"`.

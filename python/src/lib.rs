@@ -21,7 +21,7 @@ use qcs_core::frame::{
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::{Scaling, SensingOperator};
 use qcs_core::rng;
-use qcs_host::budget::{MemoryEstimate, DEFAULT_MAX_MEMORY};
+use qcs_host::budget::{self, DEFAULT_MAX_MEMORY};
 use qcs_host::model::{Device, ScoreModel};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
@@ -567,22 +567,8 @@ impl Reconstructor {
         seed: u64,
         o: ScheduleOptions,
     ) -> Result<Job> {
-        let f = frame::decode(bytes).map_err(|e| anyhow!("{what}: invalid frame: {e}"))?;
-        let h = f.header();
-        let s = h.signal;
-        ensure!(
-            s.is_image(),
-            "{what}: the frame's signal is a plain vector (N = {}, height/width/channels 0): \
-             the network prior needs an image",
-            s.n
-        );
-        let image = [s.channels as usize, s.height as usize, s.width as usize];
-        sensing::check_sigma(h.sigma, &format!("{what}: field `sigma`"))?;
         let config = self.prior_config(chains)?;
-        self.model.check_input(image, config.plan_batch, &what)?;
-        let states = config.threads.clamp(1, (chains / config.plan_batch).max(1));
-        MemoryEstimate::for_frame(h, chains, config.plan_batch, states)
-            .check(self.max_memory, &what)?;
+        budget::preflight(bytes, &what, &self.model, &config, chains, self.max_memory)?;
         let problem = Problem::from_frame(bytes, &what)?;
         let shape = problem.image_shape(&what)?;
         let p = Schedule::PAPER_MNIST;

@@ -9,7 +9,7 @@ use anyhow::{anyhow, ensure, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use qcs_core::frame::{self, QuantizerSpec};
-use qcs_host::budget::MemoryEstimate;
+use qcs_host::budget;
 use qcs_host::frame_file;
 use qcs_host::image::{Panel, Tile};
 use qcs_host::model::ScoreModel;
@@ -158,9 +158,18 @@ impl Job<'_> {
     /// model's input against the frame, the memory the run needs, the output directory.
     fn check(&self, out: &std::path::Path, extra_outputs: &[&str]) -> Result<OutputDir> {
         let what = self.what;
-        let f = frame::decode(self.bytes).map_err(|e| anyhow!("{what}: invalid frame: {e}"))?;
-        let h = f.header();
-        let shape = image_shape(h, what)?;
+        self.schedule.check_samples()?;
+        let chains = self.schedule.samples;
+        let config = self.prior_config(chains)?;
+        let model = ScoreModel::load(&self.prior.model)?;
+        let (h, _) = budget::preflight(
+            self.bytes,
+            what,
+            &model,
+            &config,
+            chains,
+            self.prior.max_memory,
+        )?;
         if let Some(t) = self.truth {
             ensure!(
                 t.values.len() == h.n(),
@@ -170,15 +179,6 @@ impl Job<'_> {
                 h.n()
             );
         }
-        qcs_host::sensing::check_sigma(h.sigma, &format!("{what}: field `sigma`"))?;
-        self.schedule.check_samples()?;
-        let chains = self.schedule.samples;
-        let config = self.prior_config(chains)?;
-        let model = ScoreModel::load(&self.prior.model)?;
-        model.check_input(shape, config.plan_batch, what)?;
-        let states = config.threads.clamp(1, (chains / config.plan_batch).max(1));
-        MemoryEstimate::for_frame(h, chains, config.plan_batch, states)
-            .check(self.prior.max_memory, what)?;
         let mut names: Vec<&str> = extra_outputs.to_vec();
         names.extend(OUTPUTS);
         OutputDir::prepare(out, &names, "--out")
@@ -281,18 +281,6 @@ impl Job<'_> {
         );
         Ok(())
     }
-}
-
-/// `[C, H, W]` of the frame's image; an error for a plain vector.
-fn image_shape(h: &frame::FrameHeader<'_>, what: &str) -> Result<[usize; 3]> {
-    let s = h.signal;
-    ensure!(
-        s.is_image(),
-        "{what}: the frame's signal is a plain vector (N = {}, height/width/channels 0): \
-         the network prior needs an image",
-        s.n
-    );
-    Ok([s.channels as usize, s.height as usize, s.width as usize])
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
