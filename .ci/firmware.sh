@@ -27,7 +27,8 @@ fi
 qemu-system-arm --version | head -1
 arm-none-eabi-gcc --version | head -1
 qemu-system-riscv32 --version | head -1
-rustup target add thumbv7em-none-eabihf riscv32imac-unknown-none-elf
+rustup target add thumbv7em-none-eabihf riscv32imac-unknown-none-elf \
+  thumbv8m.main-none-eabihf thumbv6m-none-eabi riscv32imafc-unknown-none-elf
 rustup component add llvm-tools clippy rustfmt
 
 echo "== firmware: format and lints (every feature combination that CI builds)"
@@ -42,16 +43,28 @@ echo "== firmware: format and lints (every feature combination that CI builds)"
     cargo clippy --release -j1 $features -- -D warnings
   done
 )
-(cd firmware-sim/riscv && cargo fmt --check && cargo clippy --release -j1 -- -D warnings)
+(
+  cd firmware-sim
+  # The other Arm targets (issue 20): Cortex-M33 with every default feature, Cortex-M0 with
+  # the sensor path (its board has 16 KiB of RAM).
+  cargo clippy --release -j1 --target thumbv8m.main-none-eabihf -- -D warnings
+  cargo clippy --release -j1 --target thumbv6m-none-eabi --no-default-features \
+    --features structured -- -D warnings
+)
+(cd firmware-sim/riscv && cargo fmt --check && cargo clippy --release -j1 -- -D warnings \
+  && cargo clippy --release -j1 --target riscv32imafc-unknown-none-elf -- -D warnings)
 cargo fmt -p qcs-integration --check
 cargo clippy -p qcs-integration --all-targets -- -D warnings
 
-echo "== firmware: flash/RAM budget of the sensor path (N=784, M=200, one-bit)"
+echo "== firmware: flash/RAM budget of the sensor path (N=784, M=200, one-bit; Cortex-M4F, M33, M0)"
 firmware-sim/report.sh --check
 
-echo "== qcs-core for riscv32imac-unknown-none-elf"
+echo "== qcs-core for RISC-V (RV32IMAC, RV32IMAFC), Cortex-M33 and Cortex-M0"
 cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release
 cargo build -p qcs-core --target riscv32imac-unknown-none-elf --release --features fast-math
+for t in riscv32imafc-unknown-none-elf thumbv8m.main-none-eabihf thumbv6m-none-eabi; do
+  cargo build -p qcs-core --target "$t" --release
+done
 
 echo "== C API: libqcs_ffi.a for Cortex-M4F, the C firmware under QEMU (firmware-sim/c)"
 cargo clippy -p qcs-ffi --target thumbv7em-none-eabihf --features panic-handler -- -D warnings
@@ -59,7 +72,7 @@ make -C firmware-sim/c run >/dev/null
 # Flash/RAM of the C firmware; its seeded build must meet the 24 KiB / 8 KiB budget.
 make -s -C firmware-sim/c budget
 
-echo "== firmware under QEMU (Cortex-M4F, RV32IMAC; the C firmware) against the host (tests/)"
+echo "== firmware under QEMU (Cortex-M4F, M33, M0, RV32IMAC, RV32IMAFC; the C firmware) against the host (tests/)"
 env -u QCS_SKIP_QEMU cargo test -p qcs-integration
 
 echo "== firmware with defmt: runs, exits 0, writes the same data lines to qcs-fw.out"

@@ -5,6 +5,7 @@
     firmware-sim/report.sh            # full report (about 5 minutes: ~14 builds, QEMU runs)
     firmware-sim/report.sh --check    # only the budget build; exit 1 if over budget (CI)
     firmware-sim/report.sh --fast-math  # only the libm / fast-math comparison (5 builds)
+    firmware-sim/report.sh --targets    # only the per-target table (Cortex-M4F/M33/M0, RISC-V)
 
 Needs qemu-system-arm, the thumbv7em-none-eabihf target and llvm-size (rustup component
 add llvm-tools) or arm-none-eabi-size. Builds go through `cargo build --release -j1` in
@@ -18,12 +19,19 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ELF = os.path.join(HERE, "target", "thumbv7em-none-eabihf", "release", "qcs-firmware-sim")
+DEFAULT_TARGET = "thumbv7em-none-eabihf"
 VARIANTS = os.path.join(HERE, "target", "variants")
-QEMU = ["timeout", "600", "qemu-system-arm", "-machine", "mps2-an386", "-cpu", "cortex-m4",
-        "-nographic", "-monitor", "none", "-serial", "none",
+# Arm targets: (QEMU machine and cpu arguments, SysTick period in instructions under
+# `-icount shift=0`: 1 GHz virtual time over the board's core clock, 25 / 20 / 16 MHz; the
+# firmware's header prints it as tick_ps).
+BOARDS = {
+    "thumbv7em-none-eabihf": (["-machine", "mps2-an386", "-cpu", "cortex-m4"], 40.0),
+    "thumbv8m.main-none-eabihf": (["-machine", "mps2-an505", "-cpu", "cortex-m33"], 50.0),
+    "thumbv6m-none-eabi": (["-machine", "microbit"], 62.5),
+}
+QEMU = ["timeout", "600", "qemu-system-arm", "-nographic", "-monitor", "none", "-serial", "none",
         "-semihosting-config", "enable=on,target=native"]
-INSTRUCTIONS_PER_TICK = 40
+INSTRUCTIONS_PER_TICK = BOARDS[DEFAULT_TARGET][1]
 BUDGET_FLASH = 24 * 1024
 BUDGET_RAM = 8 * 1024
 
@@ -40,8 +48,8 @@ def size_tool():
              "(or apt-get install binutils-arm-none-eabi)")
 
 
-def build(name, features=(), default=True, n=784, m=200, digits=4):
-    cmd = ["cargo", "build", "--release", "-j1"]
+def build(name, features=(), default=True, n=784, m=200, digits=4, target=DEFAULT_TARGET):
+    cmd = ["cargo", "build", "--release", "-j1", "--target", target]
     if not default:
         cmd.append("--no-default-features")
     if features:
@@ -49,17 +57,17 @@ def build(name, features=(), default=True, n=784, m=200, digits=4):
     env = dict(os.environ, QCS_FW_N=str(n), QCS_FW_M=str(m), QCS_FW_DIGITS=str(digits))
     for k in ("CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_BUILD_TARGET"):
         env.pop(k, None)
-    print(f"[report] build {name}: {' '.join(cmd[3:])} N={n} M={m} digits={digits}",
+    print(f"[report] build {name}: {' '.join(cmd[4:])} N={n} M={m} digits={digits}",
           file=sys.stderr, flush=True)
     subprocess.run(cmd, cwd=HERE, env=env, check=True, stdout=subprocess.DEVNULL)
     os.makedirs(VARIANTS, exist_ok=True)
     out = os.path.join(VARIANTS, name + ".elf")
-    shutil.copyfile(ELF, out)
+    shutil.copyfile(os.path.join(HERE, "target", target, "release", "qcs-firmware-sim"), out)
     return out
 
 
-def run(elf, icount=True):
-    cmd = QEMU + (["-icount", "shift=0"] if icount else []) + ["-kernel", elf]
+def run(elf, icount=True, target=DEFAULT_TARGET):
+    cmd = QEMU + BOARDS[target][0] + (["-icount", "shift=0"] if icount else []) + ["-kernel", elf]
     p = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"{elf} failed under QEMU (status {p.returncode}):\n{p.stdout[-2000:]}{p.stderr}")
@@ -80,9 +88,9 @@ def sections(elf, tool):
     return s
 
 
-def footprint(elf, tool):
+def footprint(elf, tool, target=DEFAULT_TARGET):
     s = sections(elf, tool)
-    stdout = run(elf, icount=False)
+    stdout = run(elf, icount=False, target=target)
     peak = int(fields(next(l for l in stdout.splitlines() if l.startswith("STACK ")))["peak"])
     flash = s.get(".vector_table", 0) + s.get(".text", 0) + s.get(".rodata", 0) + s.get(".data", 0)
     static_ram = s.get(".data", 0) + s.get(".bss", 0) + s.get(".uninit", 0)
@@ -128,11 +136,12 @@ def kib(b):
     return f"{b / 1024:.1f}"
 
 
-def budget_check(tool):
-    elf = build("sensor-seeded", default=False)
-    f = footprint(elf, tool)
+def budget_check(tool, target=DEFAULT_TARGET):
+    suffix = "" if target == DEFAULT_TARGET else "-" + target
+    elf = build("sensor-seeded" + suffix, default=False, target=target)
+    f = footprint(elf, tool, target)
     ok = f["flash"] < BUDGET_FLASH and f["ram"] < BUDGET_RAM
-    print(f"sensor path (seeded, N=784, M=200): flash {f['flash']} B (< {BUDGET_FLASH}), "
+    print(f"{target} sensor path (seeded, N=784, M=200): flash {f['flash']} B (< {BUDGET_FLASH}), "
           f"RAM {f['ram']} B = static {f['static']} + stack {f['stack']} (< {BUDGET_RAM}): "
           f"{'within budget' if ok else 'OVER BUDGET'}")
     return ok, f
@@ -219,6 +228,70 @@ def fast_math_section(tool):
     return out
 
 
+def riscv_footprint(target, tool):
+    """Flash and static RAM of firmware-sim/riscv for `target` (no stack painting there)."""
+    cmd = ["cargo", "build", "--release", "-j1", "--target", target]
+    env = dict(os.environ)
+    for k in ("CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_BUILD_TARGET"):
+        env.pop(k, None)
+    rdir = os.path.join(HERE, "riscv")
+    print(f"[report] build riscv {target}", file=sys.stderr, flush=True)
+    subprocess.run(cmd, cwd=rdir, env=env, check=True, stdout=subprocess.DEVNULL)
+    s = sections(os.path.join(rdir, "target", target, "release", "qcs-firmware-riscv"), tool)
+    flash = s.get(".text", 0) + s.get(".rodata", 0) + s.get(".data", 0) + s.get(".srodata", 0)
+    static_ram = s.get(".data", 0) + s.get(".bss", 0) + s.get(".sbss", 0) + s.get(".sdata", 0)
+    return flash, static_ram
+
+
+def targets_section(tool):
+    """The sensor path on every microcontroller target (issue 20)."""
+    out = ["### The sensor path on every target (issue 20)\n"]
+    out.append("The same firmware source for each target; the frames of every target are "
+               "byte-identical to the Cortex-M4F's (`tests/tests/mcu_targets.rs`, which also "
+               "checks the Cortex-M33's on-device reconstruction bit for bit). Sensor path, "
+               "seeded operator only (`--no-default-features`), N = 784, M = 200, 4 digits. "
+               "Instructions per frame: QEMU `-icount shift=0` and SysTick on the board's core "
+               "clock (instructions = ticks × the tick period in ns: 40 on mps2-an386, 50 on "
+               "mps2-an505, 62.5 on microbit; the Cortex-M33 runs nearly the same "
+               "instructions as the Cortex-M4F, so their seeded counts agreeing checks the "
+               "conversion). RISC-V: no tick counter (QEMU `virt` "
+               "has no SysTick), footprint only, static RAM without the stack.\n")
+    out.append("| target | QEMU board | flash | RAM (static + peak stack) | "
+               "instructions / seeded frame | instructions / structured frame |")
+    out.append("|---|---|---:|---:|---:|---:|")
+    seeded = {}
+    for target, (args, ipt) in BOARDS.items():
+        suffix = "" if target == DEFAULT_TARGET else "-" + target
+        f = footprint(build("sensor-seeded" + suffix, default=False, target=target), tool, target)
+        text = run(build("sensor" + suffix, ["structured"], default=False, target=target),
+                   target=target)
+        per = {}
+        for line in text.splitlines():
+            if line.startswith("COST frame "):
+                fl = fields(line)
+                per.setdefault(fl["op"], []).append(int(fl["ticks"]) * ipt)
+        mean = {k: sum(v) / len(v) for k, v in per.items()}
+        seeded[target] = mean
+        out.append(f"| `{target}` | `{args[1]}` | {f['flash']} ({kib(f['flash'])} KiB) | "
+                   f"{f['ram']} ({kib(f['ram'])} KiB) | {mean['seeded']:,.0f} | "
+                   f"{mean['structured']:,.0f} |")
+    for target in ("riscv32imac-unknown-none-elf", "riscv32imafc-unknown-none-elf"):
+        flash, static_ram = riscv_footprint(target, tool)
+        out.append(f"| `{target}` | `virt` | {flash} ({kib(flash)} KiB, structured included) | "
+                   f"{static_ram} + stack | – | – |")
+    out.append("")
+    m4, m33, m0 = (seeded[t] for t in BOARDS)
+    out.append(f"Cortex-M33 / Cortex-M4F instructions: {m33['seeded'] / m4['seeded']:.4f} "
+               f"(seeded), {m33['structured'] / m4['structured']:.3f} (structured). "
+               "**The cost of soft float**: the Cortex-M0 (Armv6-M, no FPU; QEMU has no "
+               "Cortex-M0+ board, and the M0+ runs the same instruction set) does every `f32` "
+               f"operation in software (`__aeabi_f*`) and needs {m0['seeded'] / m4['seeded']:.1f}× "
+               f"the Cortex-M4F's instructions per seeded frame and "
+               f"{m0['structured'] / m4['structured']:.1f}× per structured frame (the frames "
+               "stay byte-identical).\n")
+    return out
+
+
 def write_section(begin, end, lines):
     readme = os.path.join(HERE, "README.md")
     text = open(readme).read()
@@ -231,8 +304,12 @@ def write_section(begin, end, lines):
 def main():
     tool = size_tool()
     if "--check" in sys.argv:
-        ok, _ = budget_check(tool)
+        ok = all([budget_check(tool, t)[0] for t in BOARDS])
         sys.exit(0 if ok else 1)
+    if "--targets" in sys.argv:
+        write_section("<!-- targets:begin -->", "<!-- targets:end -->", targets_section(tool))
+        print("README.md updated (targets section)", file=sys.stderr)
+        return
     if "--fast-math" in sys.argv:
         write_section("<!-- fastmath:begin -->", "<!-- fastmath:end -->", fast_math_section(tool))
         print("README.md updated (fast-math section)", file=sys.stderr)
@@ -388,6 +465,7 @@ def main():
                "values (`Error::InvalidParameter { value: f64 }`) off the hot path.\n")
 
     write_section("<!-- fastmath:begin -->", "<!-- fastmath:end -->", fast_math_section(tool))
+    write_section("<!-- targets:begin -->", "<!-- targets:end -->", targets_section(tool))
     readme = os.path.join(HERE, "README.md")
     text = open(readme).read()
     begin, end = "<!-- report:begin -->", "<!-- report:end -->"

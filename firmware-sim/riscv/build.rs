@@ -1,4 +1,4 @@
-//! Puts link.x on the linker path.
+//! Puts link.x on the linker path and the target's name (`QCS_FW_TARGET`) into the header line.
 use std::{env, fs, path::PathBuf};
 
 fn main() {
@@ -6,4 +6,6 @@ fn main() {
     fs::copy("link.x", out.join("link.x")).expect("copy link.x");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=link.x");
+    let target = env::var("TARGET").expect("TARGET");
+    println!("cargo:rustc-env=QCS_FW_TARGET={target}");
 }

@@ -1,9 +1,10 @@
 //! A 64-bit tick counter on SysTick (core clock, 24-bit down-counter, one interrupt per wrap).
 //!
-//! Under QEMU with `-icount shift=0` every instruction advances virtual time by 1 ns and the
-//! mps2 SysTick counts the 25 MHz core clock, so one tick is 40 instructions: `ticks × 40` is
-//! a deterministic **instruction count** (not a cycle count). Without `-icount` the ticks
-//! follow host time and mean nothing.
+//! Under QEMU with `-icount shift=0` every instruction advances virtual time by 1 ns and
+//! SysTick counts the board's core clock (mps2-an386: 25 MHz, mps2-an505: 20 MHz, microbit:
+//! 16 MHz; `config::TICK_PS`), so `ticks × TICK_PS / 1000` is a deterministic **instruction
+//! count** (not a cycle count): 40, 50 and 62.5 instructions per tick. Without `-icount` the
+//! ticks follow host time and mean nothing.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m::peripheral::{syst::SystClkSource, SCB, SYST};
@@ -14,9 +15,6 @@ const RELOAD: u32 = 0x00FF_FFFF;
 
 /// Completed wraps of the counter.
 static WRAPS: AtomicU32 = AtomicU32::new(0);
-
-/// Instructions per SysTick tick under `-icount shift=0` (1 GHz virtual / 25 MHz SysTick).
-pub const INSTRUCTIONS_PER_TICK: u64 = 40;
 
 /// Starts SysTick from the core clock with the wrap interrupt on.
 pub fn start(mut syst: SYST) {
@@ -43,5 +41,10 @@ pub fn ticks() -> u64 {
 
 #[exception]
 fn SysTick() {
-    WRAPS.fetch_add(1, Ordering::SeqCst);
+    // The handler is the only writer and does not preempt itself, so load + store is enough
+    // (and builds for Armv6-M, which has no atomic read-modify-write).
+    WRAPS.store(
+        WRAPS.load(Ordering::SeqCst).wrapping_add(1),
+        Ordering::SeqCst,
+    );
 }

@@ -38,7 +38,14 @@ macro_rules! take_static {
     ($t:ty, $init:expr) => {{
         static TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
         static mut BUF: $t = $init;
-        if TAKEN.swap(true, core::sync::atomic::Ordering::SeqCst) {
+        // load + store in a critical section, not `swap`: Armv6-M (Cortex-M0+) has no atomic
+        // read-modify-write instructions.
+        let taken = cortex_m::interrupt::free(|_| {
+            let taken = TAKEN.load(core::sync::atomic::Ordering::SeqCst);
+            TAKEN.store(true, core::sync::atomic::Ordering::SeqCst);
+            taken
+        });
+        if taken {
             Err($crate::FwError::Taken)
         } else {
             // SAFETY: `TAKEN` guarantees this is the only reference ever made to `BUF`.
@@ -72,14 +79,16 @@ fn run(out: &mut Out) -> Result<(), FwError> {
     let peripherals = cortex_m::Peripherals::take().ok_or(FwError::Taken)?;
     cost::start(peripherals.SYST);
     out.line(format_args!(
-        "QCS-FW 1 target=thumbv7em-none-eabihf n={} m={} digits={} structured={} recon={} fast_math={} instructions_per_tick={}",
+        "QCS-FW 1 target={} n={} m={} digits={} structured={} recon={} fast_math={} board={} tick_ps={}",
+        env!("QCS_FW_TARGET"),
         config::N,
         config::M,
         config::DIGITS,
         cfg!(feature = "structured"),
         cfg!(feature = "recon"),
         qcs_core::fastmath::FAST_MATH,
-        cost::INSTRUCTIONS_PER_TICK,
+        config::BOARD,
+        config::TICK_PS,
     ))?;
     // Failure self-tests for the host test: a failing qcs-core call, and a panic.
     #[cfg(feature = "selftest-error")]

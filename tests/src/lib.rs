@@ -77,7 +77,27 @@ pub fn build_c_firmware() -> PathBuf {
 pub fn build_firmware(name: &str, features: &[&str], no_default: bool) -> PathBuf {
     build_crate(
         &firmware_dir(),
+        None,
         "thumbv7em-none-eabihf/release/qcs-firmware-sim",
+        name,
+        features,
+        no_default,
+    )
+}
+
+/// Builds the firmware for another Arm target (`thumbv8m.main-none-eabihf`: Cortex-M33 on
+/// `mps2-an505`; `thumbv6m-none-eabi`: Cortex-M0 on `microbit`; build.rs picks the board's
+/// memory map) and returns a copy of its ELF at `firmware-sim/target/variants/<name>.elf`.
+pub fn build_firmware_for(
+    target: &str,
+    name: &str,
+    features: &[&str],
+    no_default: bool,
+) -> PathBuf {
+    build_crate(
+        &firmware_dir(),
+        Some(target),
+        &format!("{target}/release/qcs-firmware-sim"),
         name,
         features,
         no_default,
@@ -87,23 +107,41 @@ pub fn build_firmware(name: &str, features: &[&str], no_default: bool) -> PathBu
 /// Builds the RISC-V variant (`firmware-sim/riscv/`, target `riscv32imac-unknown-none-elf`)
 /// and returns a copy of its ELF at `firmware-sim/riscv/target/variants/riscv.elf`.
 pub fn build_riscv_firmware() -> PathBuf {
+    build_riscv_firmware_for("riscv32imac-unknown-none-elf")
+}
+
+/// Builds the RISC-V variant for `target` (`riscv32imac-unknown-none-elf`, soft float, or
+/// `riscv32imafc-unknown-none-elf`, hardware single float) and returns a copy of its ELF at
+/// `firmware-sim/riscv/target/variants/<target>.elf`.
+pub fn build_riscv_firmware_for(target: &str) -> PathBuf {
     build_crate(
         &firmware_dir().join("riscv"),
-        "riscv32imac-unknown-none-elf/release/qcs-firmware-riscv",
-        "riscv",
+        Some(target),
+        &format!("{target}/release/qcs-firmware-riscv"),
+        target,
         &[],
         false,
     )
 }
 
-/// `cargo build --release` in `dir`, then a copy of `target/<elf>` at
-/// `target/variants/<name>.elf`.
-fn build_crate(dir: &Path, elf: &str, name: &str, features: &[&str], no_default: bool) -> PathBuf {
+/// `cargo build --release` in `dir` (for `target`, or the crate's default one), then a copy of
+/// `target/<elf>` at `target/variants/<name>.elf`.
+fn build_crate(
+    dir: &Path,
+    target: Option<&str>,
+    elf: &str,
+    name: &str,
+    features: &[&str],
+    no_default: bool,
+) -> PathBuf {
     // Builds share target directories and ELF paths: one build-and-copy at a time.
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(dir).args(["build", "--release", "-j1"]);
+    if let Some(target) = target {
+        cmd.args(["--target", target]);
+    }
     if no_default {
         cmd.arg("--no-default-features");
     }
@@ -127,7 +165,8 @@ fn build_crate(dir: &Path, elf: &str, name: &str, features: &[&str], no_default:
     assert!(
         out.status.success(),
         "building {} failed (is the target installed? `rustup target add \
-         thumbv7em-none-eabihf riscv32imac-unknown-none-elf`):\n{}",
+         thumbv7em-none-eabihf thumbv8m.main-none-eabihf thumbv6m-none-eabi \
+         riscv32imac-unknown-none-elf riscv32imafc-unknown-none-elf`):\n{}",
         dir.display(),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -170,6 +209,24 @@ pub fn run_qemu(elf: &Path, seconds: u32, cwd: &Path) -> FirmwareRun {
         seconds,
         cwd,
     )
+}
+
+/// Runs `elf` on the QEMU Arm board `machine` (with `-cpu cpu` where the board takes one)
+/// under `timeout <seconds>`, in `cwd`: `mps2-an505` for the Cortex-M33, `microbit` for the
+/// Cortex-M0.
+pub fn run_qemu_board(
+    machine: &str,
+    cpu: Option<&str>,
+    elf: &Path,
+    seconds: u32,
+    cwd: &Path,
+) -> FirmwareRun {
+    let mut args = vec!["qemu-system-arm", "-machine", machine];
+    if let Some(cpu) = cpu {
+        args.extend(["-cpu", cpu]);
+    }
+    args.extend(["-nographic", "-monitor", "none", "-serial", "none"]);
+    run(&args, elf, seconds, cwd)
 }
 
 /// Runs `elf` on QEMU `virt` (RV32IMAC) under `timeout <seconds>`, in `cwd`.

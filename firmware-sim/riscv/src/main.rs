@@ -2,7 +2,8 @@
 //! `sensor.rs`, `out.rs` and `error.rs`, compiled for a core without an FPU (every `f32`
 //! operation in software), so the test can check that its frames equal the Cortex-M4F's and
 //! the host's bit for bit. No heap, no runtime crate: `_start` below sets the stack, clears
-//! `.bss` and calls [`main`].
+//! `.bss` and calls [`main`]. The same source builds for `riscv32imafc-unknown-none-elf`
+//! (hardware single-precision float; `_start` turns the FPU on), with the same frames.
 #![no_std]
 #![no_main]
 
@@ -40,6 +41,10 @@ core::arch::global_asm!(
     .global _start
 _start:
     la sp, _stack_top
+    # mstatus.FS = dirty: the FPU on (riscv32imafc). FS is a WARL field, hardwired to 0 on a
+    # core without F (riscv32imac), where this does nothing.
+    li t0, 0x6000
+    csrs mstatus, t0
     la t0, __sbss
     la t1, __ebss
 1:  bgeu t0, t1, 2f
@@ -64,7 +69,8 @@ extern "C" fn main() -> ! {
             let buffers = unsafe { &mut *core::ptr::addr_of_mut!(BUFFERS) };
             let result = out
                 .line(format_args!(
-                    "QCS-FW 1 target=riscv32imac-unknown-none-elf n={} m={} digits={}",
+                    "QCS-FW 1 target={} n={} m={} digits={}",
+                    env!("QCS_FW_TARGET"),
                     config::N,
                     config::M,
                     config::DIGITS
