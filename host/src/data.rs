@@ -15,7 +15,8 @@ pub struct Images {
     pub rows: usize,
     /// Columns (width) of each image.
     pub cols: usize,
-    /// `count · rows · cols` values in `[0, 1]`.
+    /// `count · rows · cols` values in `[0, 1]` (times the channels, channels last, for a
+    /// colour image from [`read_png`]).
     pub pixels: Vec<f32>,
 }
 
@@ -150,6 +151,21 @@ pub fn shipped_test_digits() -> Result<(Images, Vec<u8>)> {
 /// Reads a PNG (any bit depth and colour type) as one grayscale image in `[0, 1]`: colour is
 /// converted with the Rec. 601 luma weights, alpha is ignored.
 pub fn read_png_gray(path: &Path) -> Result<Images> {
+    read_png(path, 1)
+}
+
+/// Reads a PNG (any bit depth and colour type) as one image of `channels` channels in
+/// `[0, 1]`, channels last (`[H, W, C]`, the frame's layout; [`Images::pixels`] then holds
+/// `H·W·C` values): `channels = 1` is grayscale (colour converted with the Rec. 601 luma
+/// weights), `channels = 3` is RGB (a grayscale PNG repeated in the three channels); alpha
+/// is ignored. Errors for any other channel count.
+pub fn read_png(path: &Path, channels: usize) -> Result<Images> {
+    ensure!(
+        channels == 1 || channels == 3,
+        "{}: a PNG is read as 1 (grayscale) or 3 (RGB) channels, not {channels}",
+        path.display()
+    );
+    let want = channels;
     let file =
         std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
@@ -172,15 +188,17 @@ pub fn read_png_gray(path: &Path) -> Result<Images> {
         png::ColorType::Rgba => 4,
         png::ColorType::Indexed => bail!("{}: palette PNG was not expanded", path.display()),
     };
-    let mut pixels = Vec::with_capacity(w * h);
+    let mut pixels = Vec::with_capacity(w * h * want);
     for row in buf.chunks(info.line_size).take(h) {
         for px in row.chunks(channels).take(w) {
-            let v = if channels >= 3 {
-                0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32
-            } else {
-                px[0] as f32
-            };
-            pixels.push(v / 255.0);
+            match (want, channels >= 3) {
+                (1, true) => pixels.push(
+                    (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32) / 255.0,
+                ),
+                (1, false) => pixels.push(px[0] as f32 / 255.0),
+                (_, true) => pixels.extend(px[..3].iter().map(|&v| v as f32 / 255.0)),
+                (_, false) => pixels.extend([px[0] as f32 / 255.0; 3]),
+            }
         }
     }
     Ok(Images {

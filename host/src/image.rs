@@ -1,4 +1,7 @@
-//! Images people look at: grayscale PNGs and panels of several images side by side.
+//! Images people look at: grayscale and colour PNGs and panels of several images side by side.
+//!
+//! Images are row-major with channels last (`[H, W, C]`, the frame's layout): one channel is
+//! grayscale, three are RGB; any other count is shown as the grayscale mean of its channels.
 
 use anyhow::{ensure, Context, Result};
 use std::path::Path;
@@ -27,6 +30,44 @@ pub fn write_png_gray(
     write_png(path, &bytes, height, width, png::ColorType::Grayscale)
 }
 
+/// Writes one image of `height × width × channels` values (channels last) as an 8-bit PNG,
+/// mapping `[lo, hi]` to 0–255 (clamped): grayscale for one channel, RGB for three, and the
+/// grayscale mean of the channels for any other count.
+pub fn write_png_image(
+    path: &Path,
+    values: &[f32],
+    (height, width, channels): (usize, usize, usize),
+    lo: f32,
+    hi: f32,
+) -> Result<()> {
+    ensure!(
+        channels >= 1 && values.len() == height * width * channels,
+        "{}: {} values for a {height}×{width} image with {channels} channel(s)",
+        path.display(),
+        values.len()
+    );
+    if channels == 1 {
+        return write_png_gray(path, values, height, width, lo, hi);
+    }
+    let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
+    let rgb: Vec<u8> = values
+        .chunks(channels)
+        .flat_map(|px| pixel_rgb(px, lo, scale))
+        .collect();
+    write_png_rgb(path, &rgb, height, width)
+}
+
+/// One pixel's channels as 8-bit RGB: the three channels, or the gray of their mean.
+fn pixel_rgb(px: &[f32], lo: f32, scale: f32) -> [u8; 3] {
+    let byte = |v: f32| ((v - lo) * scale).clamp(0.0, 255.0).round() as u8;
+    if px.len() == 3 {
+        [byte(px[0]), byte(px[1]), byte(px[2])]
+    } else {
+        let g = byte(px.iter().sum::<f32>() / px.len() as f32);
+        [g, g, g]
+    }
+}
+
 /// Encodes 8-bit pixels of `color` (already checked to fit `height × width`) into `path`.
 fn write_png(
     path: &Path,
@@ -52,7 +93,7 @@ fn write_png(
 /// One tile of a [`Panel`]: an image, the range mapped to black–white, and its label.
 #[derive(Debug, Clone)]
 pub struct Tile<'a> {
-    /// `height · width` values.
+    /// `height · width · C` values, channels last (`C` = 1: grayscale, 3: RGB).
     pub values: &'a [f32],
     /// Value shown black.
     pub lo: f32,
@@ -62,7 +103,7 @@ pub struct Tile<'a> {
     pub label: String,
 }
 
-/// A grid of same-sized grayscale tiles, `columns` per row, scaled up by an integer `zoom`,
+/// A grid of same-sized tiles (grayscale or colour), `columns` per row, scaled up by an integer `zoom`,
 /// separated by a mid-grey gutter, each with its label above it and an optional caption
 /// line below the grid.
 #[derive(Debug, Clone)]
@@ -101,13 +142,15 @@ impl Panel<'_> {
         let out_h = GUTTER + rows * row_h + caption_h;
         let mut rgb = vec![128u8; out_w * out_h * 3];
         for (k, tile) in self.tiles.iter().enumerate() {
+            let pixels = self.height * self.width;
             ensure!(
-                tile.values.len() == self.height * self.width,
+                pixels > 0 && !tile.values.is_empty() && tile.values.len() % pixels == 0,
                 "panel tile {k}: {} values for a {}×{} tile",
                 tile.values.len(),
                 self.height,
                 self.width
             );
+            let channels = tile.values.len() / pixels;
             let (r, c) = (k / cols, k % cols);
             let (y0, x0) = (
                 GUTTER + r * row_h + LABEL_HEIGHT,
@@ -120,10 +163,10 @@ impl Panel<'_> {
             };
             for y in 0..th {
                 for x in 0..tw {
-                    let v = tile.values[(y / self.zoom) * self.width + x / self.zoom];
-                    let g = ((v - tile.lo) * scale).clamp(0.0, 255.0).round() as u8;
+                    let p = (y / self.zoom) * self.width + x / self.zoom;
+                    let px = &tile.values[p * channels..(p + 1) * channels];
                     let i = ((y0 + y) * out_w + x0 + x) * 3;
-                    rgb[i..i + 3].fill(g);
+                    rgb[i..i + 3].copy_from_slice(&pixel_rgb(px, tile.lo, scale));
                 }
             }
         }

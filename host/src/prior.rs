@@ -3,6 +3,11 @@
 //!
 //! tract runs one plan on one thread; several threads over batch-1 plans use every core
 //! (what measured fastest on 2-core CPUs, see `shared/notes/model-and-runtime-probe.md`).
+//!
+//! The sampler keeps every image as the frame does, channels last (`[H, W, C]`, row-major);
+//! the network takes channels first (`[C, H, W]`). For `C > 1` the prior transposes each
+//! chain's image into a channels-first buffer before the network and the score back after it;
+//! for `C = 1` the two layouts are the same and nothing is copied.
 
 use crate::model::{Device, ScoreModel, ScoreState};
 use anyhow::{ensure, Result};
@@ -38,15 +43,20 @@ impl PriorConfig {
     }
 }
 
-/// The network prior for `chains` chains of `[C, H, W]` images.
+/// The network prior for `chains` chains of images of shape `[C, H, W]`, which it receives
+/// and returns channels last (`[H, W, C]`, the frame's layout).
 #[derive(Debug)]
 pub struct NetworkPrior {
     states: Vec<ScoreState>,
     plan_batch: usize,
     image_len: usize,
+    shape: [usize; 3],
     chains: usize,
     calls: u64,
     busy: Duration,
+    /// Channels-first copies of the input and the output when `C > 1` (empty otherwise).
+    chw_in: Vec<f32>,
+    chw_out: Vec<f32>,
 }
 
 impl NetworkPrior {
@@ -69,13 +79,18 @@ impl NetworkPrior {
         let states = (0..threads)
             .map(|_| plan.spawn())
             .collect::<Result<Vec<_>>>()?;
+        let image_len = plan.image_len();
+        let scratch = if shape[0] > 1 { chains * image_len } else { 0 };
         Ok(Self {
             states,
             plan_batch: config.plan_batch,
-            image_len: plan.image_len(),
+            image_len,
+            shape,
             chains,
             calls: 0,
             busy: Duration::ZERO,
+            chw_in: vec![0.0; scratch],
+            chw_out: vec![0.0; scratch],
         })
     }
 
@@ -111,21 +126,30 @@ impl ScorePrior for NetworkPrior {
         let group = self.plan_batch * self.image_len;
         let groups = self.chains / self.plan_batch;
         let per_thread = groups.div_ceil(self.states.len()) * group;
-        if self.states.len() == 1 {
-            run_groups(&mut self.states[0], x, out, group)?;
+        let [c, h, w] = self.shape;
+        if c > 1 {
+            for (hwc, chw) in x
+                .chunks(self.image_len)
+                .zip(self.chw_in.chunks_mut(self.image_len))
+            {
+                hwc_to_chw(hwc, chw, c, h * w);
+            }
+            run_threads(
+                &mut self.states,
+                &self.chw_in,
+                &mut self.chw_out,
+                group,
+                per_thread,
+            )?;
+            for (chw, hwc) in self
+                .chw_out
+                .chunks(self.image_len)
+                .zip(out.chunks_mut(self.image_len))
+            {
+                chw_to_hwc(chw, hwc, c, h * w);
+            }
         } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = self
-                    .states
-                    .iter_mut()
-                    .zip(x.chunks(per_thread).zip(out.chunks_mut(per_thread)))
-                    .map(|(state, (xs, os))| s.spawn(move || run_groups(state, xs, os, group)))
-                    .collect();
-                handles.into_iter().try_for_each(|h| {
-                    h.join()
-                        .map_err(|_| anyhow::anyhow!("a prior thread panicked"))?
-                })
-            })?;
+            run_threads(&mut self.states, x, out, group, per_thread)?;
         }
         // s_θ(x, β) = body(x) / β (the model card's convention, NCSNv2's division by σ).
         for o in out.iter_mut() {
@@ -134,6 +158,48 @@ impl ScorePrior for NetworkPrior {
         self.calls += 1;
         self.busy += t0.elapsed();
         Ok(())
+    }
+}
+
+/// Runs the network over `x` into `out` (both network layout), `per_thread` values per state.
+fn run_threads(
+    states: &mut [ScoreState],
+    x: &[f32],
+    out: &mut [f32],
+    group: usize,
+    per_thread: usize,
+) -> Result<()> {
+    if states.len() == 1 {
+        return run_groups(&mut states[0], x, out, group);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = states
+            .iter_mut()
+            .zip(x.chunks(per_thread).zip(out.chunks_mut(per_thread)))
+            .map(|(state, (xs, os))| s.spawn(move || run_groups(state, xs, os, group)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a prior thread panicked"))?
+        })
+    })
+}
+
+/// One image from channels last (`[P, C]`, `P = H·W` pixels) to channels first (`[C, P]`).
+pub fn hwc_to_chw(hwc: &[f32], chw: &mut [f32], channels: usize, pixels: usize) {
+    for p in 0..pixels {
+        for ch in 0..channels {
+            chw[ch * pixels + p] = hwc[p * channels + ch];
+        }
+    }
+}
+
+/// One image from channels first (`[C, P]`) back to channels last (`[P, C]`).
+pub fn chw_to_hwc(chw: &[f32], hwc: &mut [f32], channels: usize, pixels: usize) {
+    for p in 0..pixels {
+        for ch in 0..channels {
+            hwc[p * channels + ch] = chw[ch * pixels + p];
+        }
     }
 }
 

@@ -182,7 +182,8 @@ impl Problem {
             .map_err(|e| anyhow::anyhow!("likelihood: {e}"))
     }
 
-    /// The image shape `[C, H, W]` the network needs; an error for a frame of a plain vector.
+    /// The image shape `[C, H, W]` the network needs (frames of any channel count); an error
+    /// for a frame of a plain vector.
     pub fn image_shape(&self, what: &str) -> Result<[usize; 3]> {
         let s = self.signal;
         if !s.is_image() {
@@ -192,13 +193,8 @@ impl Problem {
                 s.n
             );
         }
-        if s.channels != 1 {
-            bail!(
-                "{what}: the frame holds a {}-channel image; the host's network prior takes \
-                 single-channel images only (frames store channels last, the network channels first)",
-                s.channels
-            );
-        }
-        Ok([1, s.height as usize, s.width as usize])
+        // Any channel count: the frame stores channels last and the prior hands the network
+        // channels first (prior.rs); the model's declared input is checked against it.
+        Ok([s.channels as usize, s.height as usize, s.width as usize])
     }
 }

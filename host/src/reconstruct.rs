@@ -256,7 +256,15 @@ pub fn score(truth: &[f32], estimate: &[f32], height: usize, width: usize) -> Re
     let m = |what: &'static str| move |err: qcs_core::Error| anyhow!("{what}: {err}");
     Ok([
         metrics::psnr(truth, &e).map_err(m("psnr"))?,
-        metrics::ssim(truth, &e, height, width, 1).map_err(m("ssim"))?,
+        // Channels last, as many as the values hold (SSIM: the mean over the channels).
+        metrics::ssim(
+            truth,
+            &e,
+            height,
+            width,
+            truth.len() / (height * width).max(1),
+        )
+        .map_err(m("ssim"))?,
         metrics::cosine_similarity(truth, &e).map_err(m("cosine"))?,
     ])
 }

@@ -168,7 +168,7 @@ fn measure_range_checks_before_work() {
             "-o",
             p(&x),
         ]),
-        &["--height 65536 × --width 65536 = 4294967296 values is out of range"],
+        &["--height 65536 × --width 65536 × --channels 1 = 4294967296 values is out of range"],
     );
     let empty = write("empty.f32", &[]);
     fails_with(

@@ -824,14 +824,27 @@ impl Reconstructor {
         let json = py.import("json")?;
         let mut results = Vec::with_capacity(outputs.len());
         for (job, out) in jobs.iter().zip(outputs) {
-            let [_, h, w] = job.shape;
-            let mean = PyArray1::from_vec(py, out.mean).reshape([h, w])?;
-            let std = PyArray1::from_vec(py, out.std).reshape([h, w])?;
-            let samples = PyArray1::from_vec(py, out.samples).reshape([chains, h, w])?;
+            // (H, W) images for one channel, (H, W, C) channels last (the frame's layout) for
+            // several; samples with a leading chain axis.
+            let [c, h, w] = job.shape;
+            let image = |v: Vec<f32>| -> PyResult<Bound<'_, PyAny>> {
+                let a = PyArray1::from_vec(py, v);
+                Ok(if c == 1 {
+                    a.reshape([h, w])?.into_any()
+                } else {
+                    a.reshape([h, w, c])?.into_any()
+                })
+            };
+            let samples = PyArray1::from_vec(py, out.samples);
+            let samples = if c == 1 {
+                samples.reshape([chains, h, w])?.into_any()
+            } else {
+                samples.reshape([chains, h, w, c])?.into_any()
+            };
             let report = json.call_method1("loads", (out.report.to_string(),))?;
             results.push(PyTuple::new(
                 py,
-                [mean.into_any(), std.into_any(), samples.into_any(), report],
+                [image(out.mean)?, image(out.std)?, samples, report],
             )?);
         }
         if single {

@@ -70,3 +70,23 @@ def test_the_gil_is_released_while_sampling(digits, reconstructor):
         t.join()
     during = [s for s in ticks if t0 < s < t1]
     assert len(during) >= max(2, int((t1 - t0) / 0.005 * 0.2)), (len(during), t1 - t0)
+
+
+def test_a_colour_frame_comes_back_channels_last(cli, repo, tmp_path):
+    """Any image shape (issue 14): an (H, W, 3) array → frame → the arrays as (H, W, 3), equal
+    to the CLI's, with the randomly initialised 3 × 32 × 32 test model."""
+    model = repo / "host/tests/data/models/ncsnv2_rgb32.onnx"
+    x = np.random.default_rng(3).random((32, 32, 3)).astype(np.float32)
+    data = qcs.measure(x, measurements=400)
+    frame = qcs.Frame.decode(data)
+    assert (frame.height, frame.width, frame.channels) == (32, 32, 3)
+    r = qcs.Reconstructor(model=model, threads=1).reconstruct(data, samples=2, seed=4, levels=2, steps=1)
+    assert r.mean.shape == (32, 32, 3) and r.std.shape == (32, 32, 3) and r.samples.shape == (2, 32, 32, 3)
+    path = tmp_path / "c.qcsf"
+    path.write_bytes(data)
+    out = tmp_path / "c-out"
+    subprocess.run([cli, "reconstruct", str(path), "--levels", "2", "--steps", "1", "--samples", "2",
+                    "--chain-seed", "4", "--model", str(model), "--out", str(out)],
+                   check=True, capture_output=True)
+    np.testing.assert_array_equal(r.mean, np.load(out / "mean.npy"))
+    np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))

@@ -21,6 +21,10 @@ pub struct MeasureArgs {
     /// Image width of a --raw signal.
     #[arg(long)]
     pub width: Option<u32>,
+    /// Channels of a --png (1: grayscale, 3: RGB) or --raw image (channels last: the frame
+    /// stores H × W × C values, pixel by pixel).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub channels: u32,
     #[command(flatten)]
     pub sensor: SensorArgs,
     /// The frame file to write (`-`: standard output; the summary then goes to stderr).
@@ -67,7 +71,7 @@ pub fn run(a: MeasureArgs) -> Result<()> {
             a.out.display()
         );
     }
-    let x = load_signal(&a.source, a.height, a.width)?;
+    let x = load_signal(&a.source, a.height, a.width, a.channels)?;
     let bytes = measure_frame(&x, &a.sensor)?;
     let summary = format!(
         "{}: N = {}, M = {}, {} → {} ({} bytes)",

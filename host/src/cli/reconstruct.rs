@@ -80,10 +80,13 @@ pub struct Truth {
 pub fn run_reconstruct(a: ReconstructArgs) -> Result<()> {
     let what = a.frame.display().to_string();
     let bytes = frame_file::read_frame(&a.frame)?;
+    // A truth PNG is read with the frame's channels (1: grayscale, 3: RGB); a frame that does
+    // not decode is reported by the pre-flight check below.
+    let channels = frame::decode(&bytes).map_or(1, |f| f.header().signal.channels.max(1));
     let truth = match (&a.truth, a.truth_digit) {
         (Some(p), _) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) => {
             Some(Truth {
-                values: data::read_png_gray(p)?.pixels,
+                values: data::read_png(p, channels as usize)?.pixels,
                 label: format!("--truth {}", p.display()),
             })
         }
@@ -205,7 +208,7 @@ impl Job<'_> {
         let what = self.what;
         let problem = Problem::from_frame(self.bytes, what)?;
         let shape = problem.image_shape(what)?;
-        let [_, h, w] = shape;
+        let [c, h, w] = shape;
         let settings = self.schedule.settings(&problem.observed)?;
         let op = problem.operator()?;
         let lik = problem.likelihood()?;
@@ -217,9 +220,10 @@ impl Job<'_> {
             self.prior_config(settings.chains)?,
         )?;
         eprintln!(
-            "{what}: {}×{} image, {} {} measurements, σ = {}; {} samples × {} network calls on {} thread(s)",
+            "{what}: {}×{}×{} image, {} {} measurements, σ = {}; {} samples × {} network calls on {} thread(s)",
             h,
             w,
+            c,
             op.rows(),
             problem.observed.kind(),
             problem.sigma,
@@ -235,7 +239,7 @@ impl Job<'_> {
         pb.finish_and_clear();
         let rec = rec.map_err(|e| e.context(what.to_string()))?;
         let truth = self.truth.map(|t| t.values.as_slice());
-        write_arrays(&out, &rec, truth, h, w)?;
+        write_arrays(&out, &rec, truth, (h, w, c))?;
         let network_share = prior.busy().as_secs_f64() / rec.seconds.max(1e-9);
         let mut report = report::Report {
             what,
@@ -246,6 +250,7 @@ impl Job<'_> {
             rec: &rec,
             height: h,
             width: w,
+            channels: c,
             quantizer: frame::decode(self.bytes)
                 .map(|f| f.header().quantizer)
                 .unwrap_or(QuantizerSpec::Unquantized),
@@ -295,13 +300,13 @@ fn progress_bar(total: u64) -> ProgressBar {
     pb
 }
 
-/// The panel, the PNGs and the `.npy` arrays, into the staging folder.
+/// The panel, the PNGs and the `.npy` arrays, into the staging folder. Images are
+/// `[H, W]` (one channel) or `[H, W, C]` (channels last, as in the frame; RGB PNGs for C = 3).
 fn write_arrays(
     out: &OutputDir,
     rec: &Reconstruction,
     truth: Option<&[f32]>,
-    h: usize,
-    w: usize,
+    (h, w, c): (usize, usize, usize),
 ) -> Result<()> {
     let std_max = rec.std.iter().copied().fold(1e-6f32, f32::max);
     let mut tiles = Vec::new();
@@ -347,15 +352,18 @@ fn write_arrays(
         ),
     }
     .write(&out.staged("panel.png"))?;
-    image::write_png_gray(&out.staged("mean.png"), &rec.mean, h, w, 0.0, 1.0)?;
-    image::write_png_gray(&out.staged("std.png"), &rec.std, h, w, 0.0, std_max)?;
-    let (hh, ww) = (h as u64, w as u64);
-    data::write_npy(&out.staged("mean.npy"), &[hh, ww], &rec.mean)?;
-    data::write_npy(&out.staged("std.npy"), &[hh, ww], &rec.std)?;
-    data::write_npy(
-        &out.staged("samples.npy"),
-        &[chains as u64, hh, ww],
-        &rec.samples,
-    )?;
+    image::write_png_image(&out.staged("mean.png"), &rec.mean, (h, w, c), 0.0, 1.0)?;
+    image::write_png_image(&out.staged("std.png"), &rec.std, (h, w, c), 0.0, std_max)?;
+    let image: Vec<u64> = if c == 1 {
+        vec![h as u64, w as u64]
+    } else {
+        vec![h as u64, w as u64, c as u64]
+    };
+    let samples: Vec<u64> = std::iter::once(chains as u64)
+        .chain(image.iter().copied())
+        .collect();
+    data::write_npy(&out.staged("mean.npy"), &image, &rec.mean)?;
+    data::write_npy(&out.staged("std.npy"), &image, &rec.std)?;
+    data::write_npy(&out.staged("samples.npy"), &samples, &rec.samples)?;
     Ok(())
 }

@@ -135,6 +135,8 @@ pub struct Report<'a> {
     pub height: usize,
     /// Image width.
     pub width: usize,
+    /// Image channels (channels last).
+    pub channels: usize,
     /// The frame's quantizer.
     pub quantizer: QuantizerSpec<'a>,
     /// The sampler's name.
@@ -150,7 +152,12 @@ impl Report<'_> {
         Ok(json!({
             "qcs_version": env!("CARGO_PKG_VERSION"),
             "frame": self.what,
-            "signal": {"height": self.height, "width": self.width, "n": self.height * self.width},
+            "signal": {
+                "height": self.height,
+                "width": self.width,
+                "channels": self.channels,
+                "n": self.height * self.width * self.channels,
+            },
             "measurements": problem.observed.len(),
             "kind": problem.observed.kind(),
             "bits": problem.bits,

@@ -13,7 +13,7 @@ pub struct SignalSource {
     /// A digit of the shipped MNIST test split (0..1000; digit i has label i mod 10).
     #[arg(long)]
     pub digit: Option<usize>,
-    /// A PNG image (converted to grayscale in [0, 1]).
+    /// A PNG image in [0, 1] (grayscale; RGB with --channels 3).
     #[arg(long)]
     pub png: Option<PathBuf>,
     /// A raw little-endian f32 file (a vector; add --height/--width for an image).
@@ -46,15 +46,25 @@ pub fn load_digit(index: usize, option: &str) -> Result<Signal> {
     })
 }
 
-/// The signal of `src`; `height`/`width` shape a raw file.
-pub fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) -> Result<Signal> {
+/// The signal of `src`; `height`/`width` shape a raw file, `channels` (1 or 3) a PNG or a raw
+/// image (channels last, the frame's layout).
+pub fn load_signal(
+    src: &SignalSource,
+    height: Option<u32>,
+    width: Option<u32>,
+    channels: u32,
+) -> Result<Signal> {
     if let Some(i) = src.digit {
+        ensure!(
+            channels == 1,
+            "--channels {channels}: a --digit is a grayscale image (1 channel)"
+        );
         return load_digit(i, "--digit");
     }
     if let Some(p) = &src.png {
-        let img = data::read_png_gray(p)?;
+        let img = data::read_png(p, channels as usize)?;
         return Ok(Signal {
-            shape: SignalShape::image(img.rows as u32, img.cols as u32, 1)
+            shape: SignalShape::image(img.rows as u32, img.cols as u32, channels)
                 .map_err(|e| anyhow!("{}: {e}", p.display()))?,
             values: img.pixels,
             label: p.display().to_string(),
@@ -65,8 +75,9 @@ pub fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) 
         .as_ref()
         .context("one of --digit, --png, --raw is required")?;
     let shape = match (height, width) {
-        (Some(h), Some(w)) => Some(image_shape(h, w)?),
-        (None, None) => None,
+        (Some(h), Some(w)) => Some(image_shape(h, w, channels)?),
+        (None, None) if channels == 1 => None,
+        (None, None) => bail!("--channels {channels} shapes an image: add --height and --width"),
         _ => bail!("--height and --width go together"),
     };
     let values = read_raw(p)?;
@@ -76,11 +87,12 @@ pub fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) 
     };
     ensure!(
         shape.len() == values.len(),
-        "{}: {} values, but --height {} × --width {} is {}",
+        "{}: {} values, but --height {} × --width {} × --channels {} is {}",
         p.display(),
         values.len(),
         shape.height,
         shape.width,
+        shape.channels,
         shape.len()
     );
     Ok(Signal {
@@ -90,16 +102,16 @@ pub fn load_signal(src: &SignalSource, height: Option<u32>, width: Option<u32>) 
     })
 }
 
-/// A `height × width` grayscale shape within the frame's limit `N ≤ 2^24`.
-fn image_shape(h: u32, w: u32) -> Result<SignalShape> {
-    let n = u64::from(h) * u64::from(w);
+/// A `height × width × channels` shape within the frame's limit `N ≤ 2^24`.
+fn image_shape(h: u32, w: u32, c: u32) -> Result<SignalShape> {
+    let n = u64::from(h) * u64::from(w) * u64::from(c);
     ensure!(
-        h >= 1 && w >= 1 && n <= u64::from(frame::MAX_N),
-        "--height {h} × --width {w} = {n} values is out of range: a frame's signal has \
-         1 ..= {} (2^24) values",
+        h >= 1 && w >= 1 && c >= 1 && n <= u64::from(frame::MAX_N),
+        "--height {h} × --width {w} × --channels {c} = {n} values is out of range: a frame's \
+         signal has 1 ..= {} (2^24) values",
         frame::MAX_N
     );
-    SignalShape::image(h, w, 1).map_err(|e| anyhow!("--height/--width: {e}"))
+    SignalShape::image(h, w, c).map_err(|e| anyhow!("--height/--width/--channels: {e}"))
 }
 
 /// A raw `f32` signal: non-empty, within the frame's limit, finite.
