@@ -102,6 +102,7 @@ impl Golden {
             s[4] as f32,
             s[5] as u32,
             s[6] as f32,
+            0.0,
         )
         .unwrap()
     }
@@ -208,32 +209,37 @@ fn six_levels_match_reference() {
     let op = gd.op();
     let mu = f32s(&gd.g["mu"]);
     let tau2 = gd.g["tau2"][0] as f32;
-    let schedule = gd.schedule();
-    for kind in KINDS {
-        let mut owned = Owned::new(&op, 1);
-        let mut rngs = [stream_rng(1, 0)];
-        let mut sampler = PnpSampler::new(
-            &op,
-            gd.likelihood(kind),
-            schedule,
-            owned.buffers(),
-            &mut rngs,
-        )
-        .unwrap();
-        sampler.x_mut().copy_from_slice(&f32s(&gd.g["pnp_start"]));
-        let mut prior = GaussianPrior::new(&mu, tau2).unwrap();
-        let want = &gd.g[&format!("pnp_{kind}")];
-        for (t, row) in want.chunks_exact(gd.n).enumerate() {
-            let p = sampler.step(&mut prior).unwrap();
-            assert_eq!((p.level, p.done), (t as u32, t as u32 + 1));
-            let d = max_diff(sampler.x(), row);
-            assert!(d <= TOL, "{kind} level {t}: {d}");
+    for (kappa, suffix) in [(0.0, ""), (0.5, "_smoothed")] {
+        let schedule = PnpSchedule {
+            kappa,
+            ..gd.schedule()
+        };
+        for kind in KINDS {
+            let mut owned = Owned::new(&op, 1);
+            let mut rngs = [stream_rng(1, 0)];
+            let mut sampler = PnpSampler::new(
+                &op,
+                gd.likelihood(kind),
+                schedule,
+                owned.buffers(),
+                &mut rngs,
+            )
+            .unwrap();
+            sampler.x_mut().copy_from_slice(&f32s(&gd.g["pnp_start"]));
+            let mut prior = GaussianPrior::new(&mu, tau2).unwrap();
+            let want = &gd.g[&format!("pnp_{kind}{suffix}")];
+            for (t, row) in want.chunks_exact(gd.n).enumerate() {
+                let p = sampler.step(&mut prior).unwrap();
+                assert_eq!((p.level, p.done), (t as u32, t as u32 + 1));
+                let d = max_diff(sampler.x(), row);
+                assert!(d <= TOL, "{kind}{suffix} level {t}: {d}");
+            }
+            assert!(sampler.is_finished());
+            assert_eq!(
+                sampler.step(&mut prior).unwrap_err(),
+                SampleError::Core(Error::Finished)
+            );
         }
-        assert!(sampler.is_finished());
-        assert_eq!(
-            sampler.step(&mut prior).unwrap_err(),
-            SampleError::Core(Error::Finished)
-        );
     }
 }
 
@@ -270,7 +276,7 @@ fn start_and_renoising_draw_from_the_chain_generator() {
         .collect();
     let step = DataStep {
         steps: schedule.data_steps,
-        step_size: schedule.step_size(0, sampler.lipschitz()),
+        step_size: schedule.step_size(0, sampler.lipschitz(0)),
         prox_weight: schedule.prox_weight(0),
     };
     let cache = exact_cache(&op, &lik);
@@ -346,6 +352,14 @@ fn schedule_rejects_bad_settings() {
     );
     invalid(PnpSchedule { lambda: -1.0, ..d }, "lambda");
     invalid(PnpSchedule { zeta: 1.5, ..d }, "zeta");
+    invalid(PnpSchedule { kappa: -0.1, ..d }, "kappa");
+    invalid(
+        PnpSchedule {
+            kappa: f32::INFINITY,
+            ..d
+        },
+        "kappa",
+    );
     invalid(
         PnpSchedule {
             zeta: f32::NAN,
@@ -372,18 +386,19 @@ fn schedule_rejects_bad_settings() {
         Err(Error::Empty { field: "levels" })
     );
     assert_eq!(
-        PnpSchedule::new(1.0, 0.1, 3, 1.0, 0.0, 0, 1.0),
+        PnpSchedule::new(1.0, 0.1, 3, 1.0, 0.0, 0, 1.0, 0.0),
         Err(Error::Empty {
             field: "data_steps"
         })
     );
     // The geometric levels, and σ = 0 after the last one.
-    let s = PnpSchedule::new(2.0, 0.02, 3, 4.0, 0.0, 1, 1.0).unwrap();
+    let s = PnpSchedule::new(2.0, 0.02, 3, 4.0, 0.0, 1, 1.0, 0.25).unwrap();
     assert_eq!((s.sigma(0), s.sigma(2), s.sigma_next(2)), (2.0, 0.02, 0.0));
     assert!((s.sigma(1) - 0.2).abs() < 1e-6);
     assert_eq!(s.prox_weight(0), 1.0);
     assert_eq!(s.step_size(0, 3.0), 0.25);
     assert_eq!(s.network_calls(), 3);
+    assert_eq!(s.likelihood_beta(0), 0.5);
 }
 
 #[test]

@@ -107,7 +107,8 @@ pub struct DataStep {
 
 /// `K` gradient steps on `−log p(y | z) + (w/2)‖z − x̂₀‖²` from `z = x̂₀` (module docs),
 /// writing the estimate into `z` (`N` values). `cache` is the likelihood's level cache at
-/// `β = 0` (`likelihood.prepare(0.0, ‖a_m‖², cache)`).
+/// `β = 0` (`likelihood.prepare(0.0, ‖a_m‖², cache)`) for the exact likelihood, or at a
+/// smoothing level `β > 0` ([`PnpSchedule::kappa`](super::PnpSchedule::kappa)).
 ///
 /// Errors: [`Error::DimensionMismatch`] (`x_hat`, `z`, `cache`, and the scratch buffers);
 /// [`Error::InvalidParameter`] (`step_size`, `prox_weight`); [`Error::NonFinite`] when

@@ -32,6 +32,10 @@
 //!   `K` gradient steps from `x̂₀` ([`solve_data_subproblem`]), step `γ/(L + λ/σ_t²)` with
 //!   `L = ‖A‖₂²/σ²` from power iterations ([`spectral_norm_sq`]). Unquantized measurements
 //!   take the same gradient steps (no closed form is computed).
+//! * **Optional smoothing** ([`PnpSchedule::kappa`], default 0 = exact): the data term can
+//!   use `s_m² = σ² + κ²σ_t²‖a_m‖²`, the likelihood of `y` when `x₀ ~ N(z, κ²σ_t² I)`
+//!   (QCS-SGM's noise-perturbed likelihood, eq. 16, at `β = κσ_t`); the step then uses the
+//!   level's curvature bound `‖A‖₂²/(σ² + κ²σ_t² min ‖a_m‖²)`.
 //! * **Noise draws.** `ξ_t` is drawn only when `ζ > 0` and `σ_{t+1} > 0`.
 //!
 //! Files: `schedule` ([`PnpSchedule`]), `data` (the data sub-problem), `layout`

@@ -36,13 +36,14 @@ pub struct PnpSampler<'a, 'b, O: SensingOperator + ?Sized, R: Rng> {
     rngs: &'b mut [R],
     n: usize,
     level: u32,
-    lipschitz: f32,
+    norm_sq: f32,
+    min_row_norm_sq: f32,
 }
 
 impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
     /// A sampler of `rngs.len()` chains (one generator per chain), checking every buffer
-    /// length, computing `‖a_m‖²`, the likelihood cache at `β = 0` and the curvature bound
-    /// `L = ‖A‖₂²/σ²` ([`spectral_norm_sq`], [`POWER_ITERATIONS`] iterations) once. The
+    /// length, computing `‖a_m‖²` and `‖A‖₂²` ([`spectral_norm_sq`], [`POWER_ITERATIONS`]
+    /// iterations) once. The
     /// iterates in `buffers.base.x` are used as given: call
     /// [`init_noise`](Self::init_noise) for the usual start.
     ///
@@ -76,9 +77,14 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
         let mut buf = buffers;
         op.row_norms_sq(buf.base.row_norms_sq)?;
         likelihood.prepare(0.0, buf.base.row_norms_sq, buf.base.level)?;
+        let min_row_norm_sq = buf
+            .base
+            .row_norms_sq
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min);
         let norm_sq = spectral_norm_sq(op, POWER_ITERATIONS, &mut work(&mut buf))?;
-        let lipschitz = norm_sq / (sigma * sigma);
-        if !lipschitz.is_finite() {
+        if !(norm_sq / (sigma * sigma)).is_finite() {
             return Err(Error::InvalidParameter {
                 field: "sigma",
                 value: sigma as f64,
@@ -93,7 +99,8 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
             rngs,
             n,
             level: 0,
-            lipschitz,
+            norm_sq,
+            min_row_norm_sq,
         })
     }
 
@@ -143,9 +150,13 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
         &self.schedule
     }
 
-    /// The curvature bound `L = ‖A‖₂²/σ²` of the data sub-problem.
-    pub fn lipschitz(&self) -> f32 {
-        self.lipschitz
+    /// The curvature bound of the data term at level `t`:
+    /// `L_t = ‖A‖₂²/(σ² + κ²σ_t² min_m ‖a_m‖²)` (`‖A‖₂²/σ²` for the exact likelihood), since
+    /// measurement `m`'s term has curvature at most `1/s_m²` along `a_m`.
+    pub fn lipschitz(&self, t: u32) -> f32 {
+        let sigma = self.likelihood.sigma();
+        let b = self.schedule.likelihood_beta(t);
+        self.norm_sq / (sigma * sigma + b * b * self.min_row_norm_sq)
     }
 
     /// Levels done so far (= network calls per chain).
@@ -162,7 +173,8 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
     ///
     /// 1. `x̂₀ = x + σ² s_θ(x, σ)`, Tweedie's formula (one batched prior call);
     /// 2. `x̂₀' ≈ argmin_z −log p(y|z) + (λ/(2σ²))‖z − x̂₀‖²` ([`solve_data_subproblem`],
-    ///    `K` steps of size [`PnpSchedule::step_size`]);
+    ///    `K` steps of size [`PnpSchedule::step_size`]; the likelihood smoothed to
+    ///    `s_m² = σ² + κ²σ²‖a_m‖²` when `κ > 0`);
     /// 3. `x ← x̂₀' + σ' (√(1−ζ) ε̂ + √ζ ξ)` with `ε̂ = (x − x̂₀')/σ`, `ξ ~ N(0, I)` from the
     ///    chain's generator (drawn only when `ζ > 0` and `σ' > 0`).
     ///
@@ -181,9 +193,10 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
         let (sigma, sigma_next) = (s.sigma(t), s.sigma_next(t));
         let step = DataStep {
             steps: s.data_steps,
-            step_size: s.step_size(t, self.lipschitz),
+            step_size: s.step_size(t, self.lipschitz(t)),
             prox_weight: s.prox_weight(t),
         };
+        let beta = s.likelihood_beta(t);
         let keep = sigma_next * libm::sqrtf(1.0 - s.zeta) / sigma;
         let fresh = sigma_next * libm::sqrtf(s.zeta);
         let diverged = Error::Diverged {
@@ -191,6 +204,8 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
             step: 0,
             beta: sigma,
         };
+        self.likelihood
+            .prepare(beta, self.buf.base.row_norms_sq, self.buf.base.level)?;
         prior
             .score(self.buf.base.x, sigma, self.buf.base.prior)
             .map_err(SampleError::Prior)?;

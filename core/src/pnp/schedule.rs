@@ -26,9 +26,15 @@ pub struct PnpSchedule {
     pub zeta: f32,
     /// Gradient steps `K ≥ 1` on the data sub-problem per level (no network calls).
     pub data_steps: u32,
-    /// Step scale `γ ∈ (0, 2)`: each gradient step is `η_t = γ/(L + λ/σ_t²)`, with `L` an
-    /// upper bound of the curvature of `−log p(y | z)` ([`PnpSchedule::step_size`]).
+    /// Step scale `γ ∈ (0, 2)`: each gradient step is `η_t = γ/(L_t + λ/σ_t²)`, with `L_t` an
+    /// upper bound of the curvature of the data term ([`PnpSchedule::step_size`]).
     pub step_scale: f32,
+    /// Likelihood smoothing `κ ≥ 0`. `0`: the exact likelihood (`s_m = σ`, DiffPIR and
+    /// Diff-OneBit). `κ > 0`: the data term is the likelihood of `y` given `z` when `x₀` is
+    /// `N(z, κ²σ_t² I)` around it, `s_m² = σ² + κ²σ_t²‖a_m‖²` (QCS-SGM's eq. 16 at
+    /// `β = κσ_t`), a deviation from DiffPIR that keeps a gradient from every measurement
+    /// while the denoiser's estimate is still uncertain, and is exact again as `σ_t → 0`.
+    pub kappa: f32,
 }
 
 impl PnpSchedule {
@@ -42,9 +48,11 @@ impl PnpSchedule {
         zeta: 0.3,
         data_steps: 10,
         step_scale: 1.0,
+        kappa: 0.0,
     };
 
     /// A validated schedule ([`PnpSchedule::validate`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         sigma_max: f32,
         sigma_min: f32,
@@ -53,6 +61,7 @@ impl PnpSchedule {
         zeta: f32,
         data_steps: u32,
         step_scale: f32,
+        kappa: f32,
     ) -> Result<Self> {
         let s = PnpSchedule {
             sigma_max,
@@ -62,16 +71,17 @@ impl PnpSchedule {
             zeta,
             data_steps,
             step_scale,
+            kappa,
         };
         s.validate()?;
         Ok(s)
     }
 
     /// Checks the invariants: `σ_1 ≥ σ_T > 0` finite, `T ≥ 1`, `λ > 0` finite,
-    /// `0 ≤ ζ ≤ 1`, `K ≥ 1`, `0 < γ < 2`.
+    /// `0 ≤ ζ ≤ 1`, `K ≥ 1`, `0 < γ < 2`, `κ ≥ 0` finite.
     ///
-    /// Errors: [`Error::InvalidParameter`] naming `sigma_min`, `sigma_max`, `lambda`, `zeta`
-    /// or `step_scale`; [`Error::Empty`] naming `levels` or `data_steps`.
+    /// Errors: [`Error::InvalidParameter`] naming `sigma_min`, `sigma_max`, `lambda`, `zeta`,
+    /// `step_scale` or `kappa`; [`Error::Empty`] naming `levels` or `data_steps`.
     pub fn validate(&self) -> Result<()> {
         Error::check_positive("sigma_min", self.sigma_min)?;
         Error::check_positive("sigma_max", self.sigma_max)?;
@@ -95,6 +105,13 @@ impl PnpSchedule {
                 field: "step_scale",
                 value: self.step_scale as f64,
                 expected: "0 < step_scale < 2",
+            });
+        }
+        if !(self.kappa.is_finite() && self.kappa >= 0.0) {
+            return Err(Error::InvalidParameter {
+                field: "kappa",
+                value: self.kappa as f64,
+                expected: "finite and >= 0",
             });
         }
         if self.levels == 0 {
@@ -132,10 +149,15 @@ impl PnpSchedule {
         self.lambda / (s * s)
     }
 
+    /// The smoothing level `β_t = κσ_t` of the data term at level `t` (0: exact).
+    pub fn likelihood_beta(&self, t: u32) -> f32 {
+        self.kappa * self.sigma(t)
+    }
+
     /// The gradient step `η_t = γ/(L + λ/σ_t²)` at level `t`, given `L ≥` the largest
-    /// curvature of `−log p(y | z)` (`‖A‖₂²/σ²`, [`spectral_norm_sq`](super::spectral_norm_sq)):
-    /// the sub-problem's objective is `(L + λ/σ_t²)`-smooth, so gradient descent decreases it
-    /// for `γ < 2`.
+    /// curvature of the data term (`‖A‖₂²/min_m s_m²`,
+    /// [`spectral_norm_sq`](super::spectral_norm_sq)): the sub-problem's objective is
+    /// `(L + λ/σ_t²)`-smooth, so gradient descent decreases it for `γ < 2`.
     pub fn step_size(&self, t: u32, lipschitz: f32) -> f32 {
         self.step_scale / (lipschitz + self.prox_weight(t))
     }

@@ -13,6 +13,9 @@ likelihood in its data step, written from the algorithm, not from the Rust code.
    (mu - x)/(tau^2 + s^2)), zeta = 0 (no noise draws): x0 = x + s^2 score, the data step above
    with eta_t = gamma/(L + lambda/s_t^2), L = power estimate / sigma^2, w = lambda/s_t^2, then
    x <- x0' + (s_{t+1}/s_t)(x - x0'), s_{T+1} = 0. The iterate after every level is written.
+   pnp_<kind>_smoothed: the same with the likelihood smoothed, kappa = 0.5: sigma_m^2 =
+   sigma^2 + (kappa s_t)^2 ||a_m||^2 in place of sigma^2 and L_t = power estimate /
+   (sigma^2 + (kappa s_t)^2 min_m ||a_m||^2).
 
 float64 throughout (scipy's log_ndtr / ndtr for Phi); inputs are rounded to float32 first, as the
 Rust side sees them. Writes core/tests/data/pnp_golden.txt ("name v1 v2 ..." per line). Run from
@@ -148,17 +151,27 @@ def main():
     sig = np.exp(np.linspace(np.log(s_max), np.log(s_min), levels))
     x_start = f32(0.5 + s_max * rng.normal(size=n))
     items += [("pnp_schedule", [s_max, s_min, levels, lam, zeta, k_steps, gamma]), ("pnp_start", x_start)]
-    for kind, (grad_z, _) in kinds.items():
-        x = x_start.copy()
-        trajectory = []
-        for t, s in enumerate(sig):
-            s_next = sig[t + 1] if t + 1 < levels else 0.0
-            x0 = x + s ** 2 * (mu - x) / (tau2 + s ** 2)
-            w_t = lam / s ** 2
-            x0p = data_step(a, grad_z, x0, k_steps, gamma / (lip + w_t), w_t)
-            x = x0p + (s_next / s) * np.sqrt(1 - zeta) * (x - x0p)
-            trajectory.append(x)
-        items.append((f"pnp_{kind}", np.array(trajectory)))
+    row_norms = (a ** 2).sum(1)
+    grads = {
+        "onebit": lambda z, sm: onebit_grad(z, y_onebit, sm),
+        "quantized": lambda z, sm: bin_grad(z, lower, upper, sm),
+        "linear": lambda z, sm: linear_grad(z, y_linear, sm),
+    }
+    for kappa, suffix in [(0.0, ""), (0.5, "_smoothed")]:
+        for kind, grad in grads.items():
+            x = x_start.copy()
+            trajectory = []
+            for t, s in enumerate(sig):
+                s_next = sig[t + 1] if t + 1 < levels else 0.0
+                x0 = x + s ** 2 * (mu - x) / (tau2 + s ** 2)
+                w_t = lam / s ** 2
+                b = kappa * s
+                sm = np.sqrt(sigma ** 2 + b ** 2 * row_norms)
+                lip_t = est / (sigma ** 2 + b ** 2 * row_norms.min())
+                x0p = data_step(a, lambda z: grad(z, sm), x0, k_steps, gamma / (lip_t + w_t), w_t)  # noqa: B023
+                x = x0p + (s_next / s) * np.sqrt(1 - zeta) * (x - x0p)
+                trajectory.append(x)
+            items.append((f"pnp_{kind}{suffix}", np.array(trajectory)))
     write("pnp_golden.txt", items)
 
 

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 /// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
 /// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon, denoise;
 /// table "pnp" (pnp-probit; levels = calls): sigma_max, sigma_min, levels, lambda, zeta,
-/// data_steps, step_scale, center;
+/// data_steps, step_scale, kappa, center;
 /// table "biht": basis ("dct" | "haar"), sparsity, tau, iterations; table "lasso": basis,
 /// lambda, iterations; table "ald": gamma (γ_t = gamma·β_t, default gamma² = N/M). See
 /// docs/RESULTS.md.

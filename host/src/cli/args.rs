@@ -87,6 +87,10 @@ pub struct ScheduleArgs {
     /// pnp-probit: step scale γ in (0, 2) of those steps, η_t = γ/(‖A‖²/σ² + λ/σ_t²).
     #[arg(long)]
     pub step_scale: Option<f32>,
+    /// pnp-probit: likelihood smoothing κ ≥ 0 (0: the exact likelihood; κ > 0: the data step
+    /// uses s_m² = σ² + κ²σ_t²‖a_m‖², QCS-SGM's eq. 16 at β = κσ_t).
+    #[arg(long)]
+    pub kappa: Option<f32>,
     /// Posterior samples (chains) drawn together.
     #[arg(long, default_value_t = 4)]
     pub samples: usize,
@@ -148,6 +152,7 @@ impl ScheduleArgs {
                 ("--zeta", self.zeta.is_some()),
                 ("--data-steps", self.data_steps.is_some()),
                 ("--step-scale", self.step_scale.is_some()),
+                ("--kappa", self.kappa.is_some()),
             ],
         )?;
         let p = Schedule::PAPER_MNIST;
@@ -201,6 +206,7 @@ impl ScheduleArgs {
             self.zeta.unwrap_or(d.zeta),
             self.data_steps.unwrap_or(d.data_steps),
             self.step_scale.unwrap_or(d.step_scale),
+            self.kappa.unwrap_or(d.kappa),
         )
         .map_err(|e| anyhow!("pnp-probit options: {e}"))?;
         self.check_samples()?;

@@ -175,6 +175,7 @@ impl Report<'_> {
                         "zeta": f32_json(s.zeta),
                         "data_steps": s.data_steps,
                         "step_scale": f32_json(s.step_scale),
+                        "kappa": f32_json(s.kappa),
                         "center": f32_json(settings.center),
                     }),
                     false,

@@ -160,6 +160,8 @@ pub struct PnpOverrides {
     pub data_steps: Option<u32>,
     /// Their step scale `γ`.
     pub step_scale: Option<f32>,
+    /// Likelihood smoothing `κ` (0: exact).
+    pub kappa: Option<f32>,
     /// Centre of the start `c + σ_1 ξ`.
     pub center: Option<f32>,
 }
@@ -181,6 +183,7 @@ impl PnpOverrides {
             self.zeta.unwrap_or(d.zeta),
             self.data_steps.unwrap_or(d.data_steps),
             self.step_scale.unwrap_or(d.step_scale),
+            self.kappa.unwrap_or(d.kappa),
         )
         .map_err(|e| anyhow!("[pnp]: {e}"))
     }
