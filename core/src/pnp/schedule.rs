@@ -39,16 +39,17 @@ pub struct PnpSchedule {
 
 impl PnpSchedule {
     /// Defaults for one-bit MNIST (`M = 200`, `σ = 0.05`), tuned on held-out test digits
-    /// 900–999 (`docs/RESULTS.md`, experiment 6).
+    /// 900–909 at 100 network calls (`docs/RESULTS.md`, experiment 6, setting r): `σ` 2 → 0.01,
+    /// `T = 100`, `λ = 0.1`, `ζ = 1`, `K = 40`, `γ = 1`, `κ = 0.5`.
     pub const DEFAULT: PnpSchedule = PnpSchedule {
-        sigma_max: 5.0,
+        sigma_max: 2.0,
         sigma_min: 0.01,
         levels: 100,
-        lambda: 1.0,
-        zeta: 0.3,
-        data_steps: 10,
+        lambda: 0.1,
+        zeta: 1.0,
+        data_steps: 40,
         step_scale: 1.0,
-        kappa: 0.0,
+        kappa: 0.5,
     };
 
     /// A validated schedule ([`PnpSchedule::validate`]).
