@@ -151,7 +151,9 @@ pub enum Error {
     /// The annealed Langevin sampler (Algorithm 1) met a non-finite prior score or iterate:
     /// the chains diverged, typically because the step size `ε` is too large for the
     /// operator's conditioning ([`Sampler::step`](crate::langevin::Sampler::step)). The
-    /// iterates are then unusable; the sampler does not continue.
+    /// iterates are then unusable; the sampler does not continue. The plug-and-play sampler
+    /// ([`PnpSampler::step`](crate::pnp::PnpSampler::step)) reports it too, with step 0 and
+    /// `beta` its `σ_t`.
     Diverged {
         /// The noise level `t` (0-based) of the step that diverged.
         level: usize,

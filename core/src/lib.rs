@@ -20,6 +20,7 @@
 //! | [`likelihood`] | `G` and `Aᵀ G` for one-bit, multi-bit, linear | eq. 14–20, 29 |
 //! | [`prior`] | the [`ScorePrior`](prior::ScorePrior) trait; analytic priors with exact noise-perturbed scores | eq. 7 |
 //! | [`langevin`] | geometric schedule, the layout of its memory, the annealed Langevin stepper | Algorithm 1 |
+//! | [`pnp`] | DiffPIR's plug-and-play sampler with the exact quantized likelihood in its data step | DiffPIR Alg. 1; eq. 15, 18 at β = 0 |
 //! | [`metrics`] | PSNR, cosine similarity, SSIM | §4 |
 //!
 //! Every function that can be handed bad input returns [`Result`]; nothing panics on user
@@ -40,6 +41,7 @@ pub mod langevin;
 pub mod likelihood;
 pub mod metrics;
 pub mod operator;
+pub mod pnp;
 pub mod prior;
 pub mod quantizer;
 pub mod rng;

@@ -13,6 +13,7 @@
 //! | [`budget`] | the memory a reconstruction needs, from the frame header alone |
 //! | [`prior`] | the network as the core's `ScorePrior`, batched over threads |
 //! | [`reconstruct`] | Algorithm 1 over heap buffers, posterior mean / std |
+//! | [`pnp`] | the plug-and-play sampler (DiffPIR, exact quantized likelihood) over heap buffers |
 //! | [`image`] | PNG images and labelled panels |
 //! | [`output`] | an output folder written all together or not at all |
 //! | [`baselines`] | BIHT and Lasso-W (FISTA) in a DCT / Haar basis, on the same measurements |
@@ -27,6 +28,7 @@ pub mod frame_file;
 pub mod image;
 pub mod model;
 pub mod output;
+pub mod pnp;
 pub mod prior;
 pub mod problem;
 pub mod reconstruct;

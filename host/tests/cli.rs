@@ -315,3 +315,72 @@ fn a_budget_of_network_calls_sets_the_levels_and_the_report_counts_them() {
     let o = qcs(&["reconstruct", p(&f), "--calls", "50", "--levels", "10"]);
     assert_eq!(o.status.code(), Some(2), "--calls conflicts with --levels");
 }
+
+#[test]
+fn pnp_probit_reconstructs_on_a_short_budget_and_reports_its_calls() {
+    for (bits, name) in [("1", "one-bit"), ("3", "quantized"), ("0", "linear")] {
+        let f = tmp(&format!("pnp{bits}.qcsf"));
+        ok(&qcs(&[
+            "measure",
+            "--digit",
+            "4",
+            "--bits",
+            bits,
+            "-o",
+            p(&f),
+        ]));
+        let out = tmp(&format!("pnp{bits}"));
+        let stdout = ok(&qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "pnp-probit",
+            "--truth-digit",
+            "4",
+            "--calls",
+            "15",
+            "--samples",
+            "2",
+            "--out",
+            p(&out),
+        ]));
+        assert!(stdout.contains("PSNR"), "{stdout}");
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        // One network call per level and sample: 15 levels × 2 samples on a batch of 2.
+        assert_eq!(r["method"], "pnp-probit", "{name}");
+        assert_eq!(r["schedule"]["levels"], 15);
+        assert_eq!(r["network_calls"], 15);
+        assert_eq!(r["denoise"], false);
+        let psnr = r["posterior_mean"]["psnr_db"].as_f64().unwrap();
+        assert!(psnr.is_finite() && psnr > 5.0, "{name}: PSNR {psnr}");
+    }
+    let f = tmp("pnp1.qcsf");
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "pnp-probit",
+            "--epsilon",
+            "1e-4",
+        ]),
+        &["--epsilon does not apply to --method pnp-probit"],
+    );
+    fails_with(
+        &qcs(&["reconstruct", p(&f), "--lambda", "2"]),
+        &["--lambda does not apply to --method qcs-sgm"],
+    );
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "pnp-probit",
+            "--zeta",
+            "1.5",
+        ]),
+        &["pnp-probit options", "zeta"],
+    );
+}

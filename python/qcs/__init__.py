@@ -41,9 +41,11 @@ class Reconstructor(_Reconstructor):
         model: the ONNX model (default: ``ncsnv2-mnist.onnx`` in ``$QCS_MODELS``, ``./models``
             or the repository the package was built from).
         device: ``"cpu"`` or ``"cuda"`` (a build with the ``gpu`` feature).
-        method: the sampler; ``"qcs-sgm"`` (Algorithm 1) is the only one in this version.
-        calls: a network-call budget for samplers that choose their own steps; must be ``None``
-            for ``"qcs-sgm"``, which runs the whole schedule.
+        method: the sampler; ``"qcs-sgm"`` (Algorithm 1, the default) or ``"pnp-probit"``
+            (DiffPIR with the quantized likelihood, one network call per level; its tuned
+            defaults, ``docs/RESULTS.md`` experiment 6).
+        calls: a network-call budget: the number of levels of ``"pnp-probit"``; must be
+            ``None`` for ``"qcs-sgm"``, which runs the whole schedule.
         threads: OS threads running the network (default: one per core on the CPU). The
             results do not depend on it.
         plan_batch: images per network call (default 1 on the CPU, all samples on a GPU).

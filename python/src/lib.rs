@@ -20,9 +20,11 @@ use qcs_core::frame::{
 };
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::{Scaling, SensingOperator};
+use qcs_core::pnp::PnpSchedule;
 use qcs_core::rng;
 use qcs_host::budget::{self, DEFAULT_MAX_MEMORY};
 use qcs_host::model::{Device, ScoreModel};
+use qcs_host::pnp::{self, reconstruct_pnp, PnpSettings};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
 use qcs_host::reconstruct::{default_epsilon, reconstruct, SamplerSettings};
@@ -31,7 +33,7 @@ use qcs_host::{data, frame_file};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The one sampler of this version (Algorithm 1 of the paper).
+/// The default sampler (Algorithm 1 of the paper); `pnp-probit` ([`qcs_host::pnp`]) is the other.
 const METHOD: &str = "qcs-sgm";
 
 /// An error as a Python exception: `OSError` when a file could not be read (an I/O error in its
@@ -507,7 +509,61 @@ struct Job {
     what: String,
     problem: Problem,
     shape: [usize; 3],
-    settings: SamplerSettings,
+    settings: JobSettings,
+}
+
+/// The settings of the reconstructor's sampler.
+enum JobSettings {
+    /// Algorithm 1.
+    QcsSgm(SamplerSettings),
+    /// The plug-and-play sampler.
+    Pnp(PnpSettings),
+}
+
+impl JobSettings {
+    fn chains(&self) -> usize {
+        match self {
+            JobSettings::QcsSgm(s) => s.chains,
+            JobSettings::Pnp(s) => s.chains,
+        }
+    }
+
+    fn seed(&self) -> u64 {
+        match self {
+            JobSettings::QcsSgm(s) => s.seed,
+            JobSettings::Pnp(s) => s.seed,
+        }
+    }
+
+    /// The schedule as `report["schedule"]`.
+    fn schedule_json(&self) -> serde_json::Value {
+        match self {
+            JobSettings::QcsSgm(settings) => {
+                let s = &settings.schedule;
+                serde_json::json!({
+                    "beta_max": s.beta_max,
+                    "beta_min": s.beta_min,
+                    "levels": s.levels,
+                    "steps_per_level": s.steps_per_level,
+                    "epsilon": s.epsilon,
+                })
+            }
+            JobSettings::Pnp(settings) => {
+                let s = &settings.schedule;
+                serde_json::json!({
+                    "sigma_max": s.sigma_max,
+                    "sigma_min": s.sigma_min,
+                    "levels": s.levels,
+                    "lambda": s.lambda,
+                    "zeta": s.zeta,
+                    "data_steps": s.data_steps,
+                    "step_scale": s.step_scale,
+                    "kappa": s.kappa,
+                    "center": settings.center,
+                })
+            }
+        }
+    }
 }
 
 /// What one reconstruction gives back, before it becomes numpy arrays.
@@ -538,6 +594,8 @@ struct Reconstructor {
     plan_batch: Option<usize>,
     max_memory: u64,
     cache: Mutex<Vec<CachedPrior>>,
+    method: &'static str,
+    calls: Option<u64>,
 }
 
 impl Reconstructor {
@@ -571,26 +629,59 @@ impl Reconstructor {
         budget::preflight(bytes, &what, &self.model, &config, chains, self.max_memory)?;
         let problem = Problem::from_frame(bytes, &what)?;
         let shape = problem.image_shape(&what)?;
-        let p = Schedule::PAPER_MNIST;
-        let schedule = Schedule::new(
-            o.beta_max.unwrap_or(p.beta_max),
-            o.beta_min.unwrap_or(p.beta_min),
-            o.levels.unwrap_or(p.levels),
-            o.steps.unwrap_or(p.steps_per_level),
-            o.epsilon
-                .unwrap_or_else(|| default_epsilon(&problem.observed)),
-        )
-        .map_err(|e| anyhow!("schedule options: {e}"))?;
-        Ok(Job {
-            what,
-            problem,
-            shape,
-            settings: SamplerSettings {
+        let settings = if self.method == pnp::METHOD {
+            if o.steps.is_some() || o.epsilon.is_some() {
+                anyhow::bail!(
+                    "steps and epsilon do not apply to method \"{}\"",
+                    pnp::METHOD
+                );
+            }
+            let d = PnpSchedule::DEFAULT;
+            let levels = match (self.calls, o.levels) {
+                (Some(_), Some(_)) => anyhow::bail!("give calls or levels, not both"),
+                (Some(c), None) => {
+                    u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?
+                }
+                (None, l) => l.unwrap_or(d.levels),
+            };
+            let schedule = PnpSchedule {
+                sigma_max: o.beta_max.unwrap_or(d.sigma_max),
+                sigma_min: o.beta_min.unwrap_or(d.sigma_min),
+                levels,
+                ..d
+            };
+            schedule
+                .validate()
+                .map_err(|e| anyhow!("schedule options: {e}"))?;
+            JobSettings::Pnp(PnpSettings {
+                schedule,
+                chains,
+                seed,
+                center: PnpSettings::CENTER,
+            })
+        } else {
+            let p = Schedule::PAPER_MNIST;
+            let schedule = Schedule::new(
+                o.beta_max.unwrap_or(p.beta_max),
+                o.beta_min.unwrap_or(p.beta_min),
+                o.levels.unwrap_or(p.levels),
+                o.steps.unwrap_or(p.steps_per_level),
+                o.epsilon
+                    .unwrap_or_else(|| default_epsilon(&problem.observed)),
+            )
+            .map_err(|e| anyhow!("schedule options: {e}"))?;
+            JobSettings::QcsSgm(SamplerSettings {
                 schedule,
                 chains,
                 seed,
                 denoise: false,
-            },
+            })
+        };
+        Ok(Job {
+            what,
+            problem,
+            shape,
+            settings,
         })
     }
 
@@ -601,7 +692,7 @@ impl Reconstructor {
             .cache
             .lock()
             .map_err(|_| anyhow!("a previous reconstruction panicked"))?;
-        let chains = job.settings.chains;
+        let chains = job.settings.chains();
         let pos = cache
             .iter()
             .position(|c| c.shape == job.shape && c.chains == chains);
@@ -626,16 +717,18 @@ impl Reconstructor {
         let (calls0, busy0) = (prior.calls(), prior.busy());
         let op = job.problem.operator()?;
         let lik = job.problem.likelihood()?;
-        let rec = reconstruct(&*op, lik, &job.settings, prior, None, |_| {})
-            .map_err(|e| e.context(job.what.clone()))?;
+        let rec = match &job.settings {
+            JobSettings::QcsSgm(s) => reconstruct(&*op, lik, s, prior, None, |_| {}),
+            JobSettings::Pnp(s) => reconstruct_pnp(&*op, lik, s, prior, None, |_| {}),
+        }
+        .map_err(|e| e.context(job.what.clone()))?;
         let busy = (prior.busy() - busy0).as_secs_f64();
         let p = &job.problem;
-        let s = &job.settings.schedule;
         let [_, h, w] = job.shape;
         let report = serde_json::json!({
             "qcs_version": env!("CARGO_PKG_VERSION"),
             "frame": job.what,
-            "method": METHOD,
+            "method": self.method,
             "signal": {"height": h, "width": w, "n": h * w},
             "measurements": p.observed.len(),
             "kind": p.observed.kind(),
@@ -647,15 +740,9 @@ impl Reconstructor {
                 "scaling": scaling_name(p.operator_spec.scaling),
             },
             "frame_counter": p.counter,
-            "schedule": {
-                "beta_max": s.beta_max,
-                "beta_min": s.beta_min,
-                "levels": s.levels,
-                "steps_per_level": s.steps_per_level,
-                "epsilon": s.epsilon,
-            },
+            "schedule": job.settings.schedule_json(),
             "samples": chains,
-            "chain_seed": job.settings.seed,
+            "chain_seed": job.settings.seed(),
             "model": self.model_path,
             "device": self.device,
             "threads": prior.threads(),
@@ -692,13 +779,18 @@ impl Reconstructor {
         max_memory: Option<u64>,
     ) -> PyResult<Self> {
         let v = |m: String| PyValueError::new_err(m);
-        if method != METHOD {
-            return Err(v(format!(
-                "method {method:?}: this version has one sampler, \"{METHOD}\" (the paper's \
-                 Algorithm 1)"
-            )));
-        }
-        if let Some(c) = calls {
+        let method: &'static str = match method {
+            METHOD => METHOD,
+            pnp::METHOD => pnp::METHOD,
+            _ => {
+                return Err(v(format!(
+                    "method {method:?}: expected \"{METHOD}\" (the paper's Algorithm 1) or \
+                     \"{}\" (DiffPIR with the quantized likelihood)",
+                    pnp::METHOD
+                )))
+            }
+        };
+        if let (METHOD, Some(c)) = (method, calls) {
             return Err(v(format!(
                 "calls = {c}: a network-call budget applies to samplers that choose their own \
                  steps; \"{METHOD}\" runs the whole schedule (levels × steps calls): leave \
@@ -743,6 +835,8 @@ impl Reconstructor {
             plan_batch,
             max_memory: max_memory.unwrap_or(DEFAULT_MAX_MEMORY),
             cache: Mutex::new(Vec::new()),
+            method,
+            calls,
         })
     }
 
@@ -764,7 +858,7 @@ impl Reconstructor {
     /// The sampler's name.
     #[getter]
     fn method(&self) -> &'static str {
-        METHOD
+        self.method
     }
 
     /// Reconstructs one frame, or a list of frames; see `qcs.Reconstructor.reconstruct`.

@@ -59,7 +59,7 @@ def test_reconstructor_errors(tmp_path, reconstructor):
     junk.write_bytes(b"not onnx")
     with pytest.raises(ValueError, match="not a loadable ONNX model"):
         qcs.Reconstructor(model=junk)
-    with pytest.raises(ValueError, match='method "ald": this version has one sampler, "qcs-sgm"'):
+    with pytest.raises(ValueError, match='method "ald": expected "qcs-sgm"'):
         qcs.Reconstructor(method="ald")
     with pytest.raises(ValueError, match="calls = 100: a network-call budget"):
         qcs.Reconstructor(calls=100)

@@ -5,6 +5,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 import qcs
 
@@ -90,3 +91,20 @@ def test_a_colour_frame_comes_back_channels_last(cli, repo, tmp_path):
                    check=True, capture_output=True)
     np.testing.assert_array_equal(r.mean, np.load(out / "mean.npy"))
     np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))
+
+
+def test_pnp_probit_equals_the_cli_and_counts_its_calls(cli, repo, digits, tmp_path):
+    model = repo / "models/ncsnv2-mnist.onnx"
+    pnp = qcs.Reconstructor(model=model, method="pnp-probit", calls=6)
+    assert pnp.method == "pnp-probit"
+    path = tmp_path / "d2.qcsf"
+    path.write_bytes(qcs.measure(digits[2], measurements=200))
+    r = pnp.reconstruct(path, samples=2, seed=3)
+    out = tmp_path / "pnp-out"
+    subprocess.run([cli, "reconstruct", str(path), "--method", "pnp-probit", "--calls", "6", "--samples", "2",
+                    "--chain-seed", "3", "--model", str(model), "--out", str(out)], check=True, capture_output=True)
+    np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))
+    assert r.report["method"] == "pnp-probit" and r.report["network_calls"] == 6
+    assert r.report["schedule"]["levels"] == 6 and r.report["schedule"]["kappa"] == 0.5
+    with pytest.raises(ValueError, match='steps and epsilon do not apply to method "pnp-probit"'):
+        pnp.reconstruct(path, samples=1, steps=2)

@@ -21,12 +21,12 @@
 //! ([`Sampler`], [`Progress`], [`SampleError`]).
 
 mod layout;
-mod sampler;
+pub(crate) mod sampler;
 mod schedule;
 
 pub use layout::{Buffers, SamplerLayout};
 pub use sampler::{Progress, SampleError, Sampler};
-pub use schedule::Schedule;
+pub use schedule::{geometric_level, Schedule};
 
 /// The prior score the sampler adds (defined in [`crate::prior`], re-exported here for the
 /// code that names it `langevin::ScorePrior`).

@@ -294,17 +294,17 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
 }
 
 /// The per-chain scratch of [`likelihood_score`].
-struct Work<'w> {
-    z: &'w mut [f32],
-    g: &'w mut [f32],
-    grad: &'w mut [f32],
-    op_scratch: &'w mut [f32],
-    lik_scratch: &'w mut [f32],
+pub(crate) struct Work<'w> {
+    pub(crate) z: &'w mut [f32],
+    pub(crate) g: &'w mut [f32],
+    pub(crate) grad: &'w mut [f32],
+    pub(crate) op_scratch: &'w mut [f32],
+    pub(crate) lik_scratch: &'w mut [f32],
 }
 
 /// `grad ← Aᵀ G(A x)`: the noise-perturbed pseudo-likelihood score of one chain (eq. 14, with
 /// the per-measurement `G` of eq. 15/18/20 at the level cached in `level`).
-fn likelihood_score<O: SensingOperator + ?Sized>(
+pub(crate) fn likelihood_score<O: SensingOperator + ?Sized>(
     op: &O,
     likelihood: &PseudoLikelihood<'_>,
     x: &[f32],
@@ -318,7 +318,7 @@ fn likelihood_score<O: SensingOperator + ?Sized>(
 
 /// A non-finite value met inside a step is the chain's divergence (`diverged`); other errors
 /// pass through.
-fn divergence(e: Error, diverged: Error) -> Error {
+pub(crate) fn divergence(e: Error, diverged: Error) -> Error {
     match e {
         Error::NonFinite { .. } => diverged,
         e => e,

@@ -74,15 +74,7 @@ impl Schedule {
     /// `β_t` for level `t ∈ 0..T` (0-based): `exp(ln β_1 + t/(T−1)·(ln β_T − ln β_1))`, the
     /// geometric sequence `exp(linspace(ln β_1, ln β_T, T))` in `f32` through `libm`.
     pub fn beta(&self, t: u32) -> f32 {
-        if self.levels <= 1 || t == 0 {
-            return self.beta_max;
-        }
-        if t + 1 >= self.levels {
-            return self.beta_min;
-        }
-        let (l1, lt) = (libm::logf(self.beta_max), libm::logf(self.beta_min));
-        let frac = t as f32 / (self.levels - 1) as f32;
-        libm::expf(l1 + frac * (lt - l1))
+        geometric_level(self.beta_max, self.beta_min, self.levels, t)
     }
 
     /// `α_t = ε β_t² / β_T²` (Algorithm 1, line 2) for level `t` (0-based).
@@ -95,4 +87,20 @@ impl Schedule {
     pub fn total_steps(&self) -> u64 {
         self.levels as u64 * self.steps_per_level as u64
     }
+}
+
+/// Level `t ∈ 0..levels` (0-based) of the geometric sequence from `max` to `min`:
+/// `exp(ln max + t/(levels−1)·(ln min − ln max))` in `f32` through `libm`, exactly `max` at
+/// `t = 0` and `min` at the last level (the NCSN noise levels, Song & Ermon 2020; the
+/// schedule of both [`Schedule::beta`] and [`crate::pnp::PnpSchedule::sigma`]).
+pub fn geometric_level(max: f32, min: f32, levels: u32, t: u32) -> f32 {
+    if levels <= 1 || t == 0 {
+        return max;
+    }
+    if t + 1 >= levels {
+        return min;
+    }
+    let (l1, lt) = (libm::logf(max), libm::logf(min));
+    let frac = t as f32 / (levels - 1) as f32;
+    libm::expf(l1 + frac * (lt - l1))
 }

@@ -17,6 +17,7 @@ GENERATORS = {
     'frame_reference.py': ['numpy'],
     'operators_seeded.py': ['numpy'],
     'sampler_golden.py': ['numpy', 'scipy'],
+    'pnp_golden.py': ['numpy', 'scipy'],
     'likelihood_golden.py': ['numpy', 'mpmath'],
     'gauss_golden.py': ['numpy', 'mpmath'],
     'metrics_golden.py': ['numpy', 'skimage'],

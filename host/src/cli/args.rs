@@ -5,8 +5,10 @@ use clap::{Args, ValueEnum};
 use qcs_core::frame::OperatorKind;
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::Scaling;
+use qcs_core::pnp::PnpSchedule;
 use qcs_host::budget;
 use qcs_host::model::Device;
+use qcs_host::pnp::PnpSettings;
 use qcs_host::problem::Observed;
 use qcs_host::reconstruct::{self, budget_levels, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
@@ -37,58 +39,139 @@ pub struct PriorArgs {
     pub max_memory: u64,
 }
 
-/// Options of Algorithm 1 (defaults: the paper's MNIST settings).
+/// Options of the samplers: Algorithm 1 (defaults: the paper's MNIST settings) and the
+/// plug-and-play sampler (`--method pnp-probit`, defaults [`PnpSchedule::DEFAULT`]).
 #[derive(Debug, Args, Clone)]
 pub struct ScheduleArgs {
-    /// Largest noise level β_1.
-    #[arg(long, default_value_t = Schedule::PAPER_MNIST.beta_max)]
-    pub beta_max: f32,
-    /// Smallest noise level β_T.
-    #[arg(long, default_value_t = Schedule::PAPER_MNIST.beta_min)]
-    pub beta_min: f32,
+    /// Largest noise level β_1 (σ_1 of pnp-probit); default 50 (qcs-sgm), 5 (pnp-probit).
+    #[arg(long)]
+    pub beta_max: Option<f32>,
+    /// Smallest noise level β_T (σ_T of pnp-probit); default 0.01.
+    #[arg(long)]
+    pub beta_min: Option<f32>,
     /// The sampler. `qcs-sgm`: Algorithm 1 of the paper (annealed Langevin dynamics with the
-    /// noise-perturbed pseudo-likelihood score).
+    /// noise-perturbed pseudo-likelihood score). `pnp-probit`: DiffPIR (Zhu et al. 2023) with
+    /// the exact quantized likelihood in its data step, one network call per level.
     #[arg(long, value_enum, default_value_t = MethodArg::QcsSgm)]
     pub method: MethodArg,
-    /// Number of noise levels T (geometric from β_1 to β_T).
-    #[arg(long, default_value_t = Schedule::PAPER_MNIST.levels)]
-    pub levels: u32,
-    /// A budget of network calls per sample instead of --levels: T = ⌊(N − d)/K⌋ levels of K
-    /// = --steps steps, d = 1 with --denoise (the same β range; report.json states the true
-    /// count).
+    /// Number of noise levels T (geometric from β_1 to β_T); default 232 (qcs-sgm), 100
+    /// (pnp-probit).
+    #[arg(long)]
+    pub levels: Option<u32>,
+    /// A budget of network calls per sample instead of --levels: qcs-sgm runs T = ⌊(N − d)/K⌋
+    /// levels of K = --steps steps, d = 1 with --denoise (the same β range); pnp-probit runs
+    /// T = N levels. report.json states the true count.
     #[arg(long, conflicts_with = "levels")]
     pub calls: Option<u64>,
-    /// A final denoising step after the last level: Tweedie's formula at β_T with the
-    /// posterior score, x + β_T²·(s_θ(x, β_T) + likelihood score); one more network call.
+    /// qcs-sgm: a final denoising step after the last level: Tweedie's formula at β_T with
+    /// the posterior score, x + β_T²·(s_θ(x, β_T) + likelihood score); one more network call.
     #[arg(long)]
     pub denoise: bool,
-    /// Langevin steps per level K.
-    #[arg(long, default_value_t = Schedule::PAPER_MNIST.steps_per_level)]
-    pub steps: u32,
-    /// Step-size constant ε (α_t = ε β_t² / β_T²); default 2e-4 (the paper's MNIST value) for
-    /// one-bit, 2e-5 for multi-bit and unquantized measurements (2e-4 diverges there).
+    /// qcs-sgm: Langevin steps per level K (default 5).
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// qcs-sgm: step-size constant ε (α_t = ε β_t² / β_T²); default 2e-4 (the paper's MNIST
+    /// value) for one-bit, 2e-5 for multi-bit and unquantized measurements (2e-4 diverges
+    /// there).
     #[arg(long)]
     pub epsilon: Option<f32>,
+    /// pnp-probit: DiffPIR's λ, the proximity weight λ/σ_t² of the data step.
+    #[arg(long)]
+    pub lambda: Option<f32>,
+    /// pnp-probit: DiffPIR's ζ in [0, 1], the share of fresh noise when re-noising.
+    #[arg(long)]
+    pub zeta: Option<f32>,
+    /// pnp-probit: gradient steps on the exact log-likelihood per level (no network calls).
+    #[arg(long)]
+    pub data_steps: Option<u32>,
+    /// pnp-probit: step scale γ in (0, 2) of those steps, η_t = γ/(‖A‖²/σ² + λ/σ_t²).
+    #[arg(long)]
+    pub step_scale: Option<f32>,
+    /// pnp-probit: likelihood smoothing κ ≥ 0 (0: the exact likelihood; κ > 0: the data step
+    /// uses s_m² = σ² + κ²σ_t²‖a_m‖², QCS-SGM's eq. 16 at β = κσ_t).
+    #[arg(long)]
+    pub kappa: Option<f32>,
     /// Posterior samples (chains) drawn together.
     #[arg(long, default_value_t = 4)]
     pub samples: usize,
-    /// Seed of the chains (start and Langevin noise; chain b uses stream b).
+    /// Seed of the chains (start and noise; chain b uses stream b).
     #[arg(long, default_value_t = 7)]
     pub chain_seed: u64,
 }
 
+/// The settings of the chosen sampler.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RunSettings {
+    /// QCS-SGM, Algorithm 1.
+    QcsSgm(SamplerSettings),
+    /// The plug-and-play sampler.
+    Pnp(PnpSettings),
+}
+
+impl RunSettings {
+    /// Posterior samples.
+    pub fn chains(&self) -> usize {
+        match self {
+            RunSettings::QcsSgm(s) => s.chains,
+            RunSettings::Pnp(s) => s.chains,
+        }
+    }
+
+    /// Network calls per sample.
+    pub fn network_calls(&self) -> u64 {
+        match self {
+            RunSettings::QcsSgm(s) => s.network_calls(),
+            RunSettings::Pnp(s) => s.network_calls(),
+        }
+    }
+
+    /// Steps the progress bar counts (Langevin steps, or levels).
+    pub fn steps(&self) -> u64 {
+        match self {
+            RunSettings::QcsSgm(s) => s.schedule.total_steps(),
+            RunSettings::Pnp(s) => s.schedule.levels as u64,
+        }
+    }
+}
+
 impl ScheduleArgs {
-    /// The sampler settings for measurements of this kind.
+    /// The settings of the chosen sampler for measurements of this kind.
+    pub fn run_settings(&self, observed: &Observed) -> Result<RunSettings> {
+        Ok(match self.method {
+            MethodArg::QcsSgm => RunSettings::QcsSgm(self.settings(observed)?),
+            MethodArg::PnpProbit => RunSettings::Pnp(self.pnp_settings()?),
+        })
+    }
+
+    /// The settings of Algorithm 1 for measurements of this kind.
     pub fn settings(&self, observed: &Observed) -> Result<SamplerSettings> {
+        self.refuse(
+            "qcs-sgm",
+            &[
+                ("--lambda", self.lambda.is_some()),
+                ("--zeta", self.zeta.is_some()),
+                ("--data-steps", self.data_steps.is_some()),
+                ("--step-scale", self.step_scale.is_some()),
+                ("--kappa", self.kappa.is_some()),
+            ],
+        )?;
+        let p = Schedule::PAPER_MNIST;
         let epsilon = self
             .epsilon
             .unwrap_or_else(|| reconstruct::default_epsilon(observed));
+        let steps = self.steps.unwrap_or(p.steps_per_level);
         let levels = match self.calls {
-            None => self.levels,
-            Some(calls) => budget_levels(calls, self.steps, self.denoise)?,
+            None => self.levels.unwrap_or(p.levels),
+            Some(calls) => budget_levels(calls, steps, self.denoise)?,
         };
-        let schedule = Schedule::new(self.beta_max, self.beta_min, levels, self.steps, epsilon)
-            .map_err(|e| anyhow!("schedule options: {e}"))?;
+        let schedule = Schedule::new(
+            self.beta_max.unwrap_or(p.beta_max),
+            self.beta_min.unwrap_or(p.beta_min),
+            levels,
+            steps,
+            epsilon,
+        )
+        .map_err(|e| anyhow!("schedule options: {e}"))?;
         self.check_samples()?;
         Ok(SamplerSettings {
             schedule,
@@ -96,6 +179,51 @@ impl ScheduleArgs {
             seed: self.chain_seed,
             denoise: self.denoise,
         })
+    }
+
+    /// The settings of the plug-and-play sampler (`--calls N` = `--levels N`).
+    pub fn pnp_settings(&self) -> Result<PnpSettings> {
+        self.refuse(
+            "pnp-probit",
+            &[
+                ("--steps", self.steps.is_some()),
+                ("--epsilon", self.epsilon.is_some()),
+                ("--denoise", self.denoise),
+            ],
+        )?;
+        let d = PnpSchedule::DEFAULT;
+        let levels = match self.calls {
+            None => self.levels.unwrap_or(d.levels),
+            Some(calls) => {
+                u32::try_from(calls).map_err(|_| anyhow!("--calls {calls}: too many levels"))?
+            }
+        };
+        let schedule = PnpSchedule::new(
+            self.beta_max.unwrap_or(d.sigma_max),
+            self.beta_min.unwrap_or(d.sigma_min),
+            levels,
+            self.lambda.unwrap_or(d.lambda),
+            self.zeta.unwrap_or(d.zeta),
+            self.data_steps.unwrap_or(d.data_steps),
+            self.step_scale.unwrap_or(d.step_scale),
+            self.kappa.unwrap_or(d.kappa),
+        )
+        .map_err(|e| anyhow!("pnp-probit options: {e}"))?;
+        self.check_samples()?;
+        Ok(PnpSettings {
+            schedule,
+            chains: self.samples,
+            seed: self.chain_seed,
+            center: PnpSettings::CENTER,
+        })
+    }
+
+    /// An error naming the first option given that `method` does not take.
+    fn refuse(&self, method: &str, given: &[(&str, bool)]) -> Result<()> {
+        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+            anyhow::bail!("{flag} does not apply to --method {method}");
+        }
+        Ok(())
     }
 
     /// `--samples` at least 1.
@@ -128,6 +256,8 @@ fn sensor_operator() -> impl clap::builder::TypedValueParser<Value = OperatorKin
 pub enum MethodArg {
     /// QCS-SGM, Algorithm 1 of Meng & Kabashima.
     QcsSgm,
+    /// DiffPIR with the exact quantized likelihood (`qcs_core::pnp`).
+    PnpProbit,
 }
 
 impl MethodArg {
@@ -135,6 +265,7 @@ impl MethodArg {
     pub fn name(self) -> &'static str {
         match self {
             MethodArg::QcsSgm => "qcs-sgm",
+            MethodArg::PnpProbit => qcs_host::pnp::METHOD,
         }
     }
 }

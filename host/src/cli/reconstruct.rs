@@ -1,7 +1,7 @@
 //! `qcs reconstruct` and `qcs demo`: a frame decoded, checked against the model and the memory
 //! limit before anything is allocated, sampled, and written all together.
 
-use super::args::{PriorArgs, ScheduleArgs, SensorArgs};
+use super::args::{PriorArgs, RunSettings, ScheduleArgs, SensorArgs};
 use super::measure::measure_frame;
 use super::report;
 use super::signal::{load_digit, read_raw};
@@ -14,6 +14,7 @@ use qcs_host::frame_file;
 use qcs_host::image::{Panel, Tile};
 use qcs_host::model::ScoreModel;
 use qcs_host::output::OutputDir;
+use qcs_host::pnp::reconstruct_pnp;
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
 use qcs_host::reconstruct::{reconstruct, Reconstruction};
@@ -209,33 +210,36 @@ impl Job<'_> {
         let problem = Problem::from_frame(self.bytes, what)?;
         let shape = problem.image_shape(what)?;
         let [c, h, w] = shape;
-        let settings = self.schedule.settings(&problem.observed)?;
+        let settings = self.schedule.run_settings(&problem.observed)?;
+        let chains = settings.chains();
         let op = problem.operator()?;
         let lik = problem.likelihood()?;
         let model = ScoreModel::load(&self.prior.model)?;
-        let mut prior = NetworkPrior::new(
-            &model,
-            shape,
-            settings.chains,
-            self.prior_config(settings.chains)?,
-        )?;
+        let mut prior = NetworkPrior::new(&model, shape, chains, self.prior_config(chains)?)?;
         eprintln!(
-            "{what}: {}×{}×{} image, {} {} measurements, σ = {}; {} samples × {} network calls on {} thread(s)",
+            "{what}: {}×{}×{} image, {} {} measurements, σ = {}; {} samples × {} network calls ({}) on {} thread(s)",
             h,
             w,
             c,
             op.rows(),
             problem.observed.kind(),
             problem.sigma,
-            settings.chains,
+            chains,
             settings.network_calls(),
+            self.schedule.method.name(),
             prior.threads()
         );
-        let pb = progress_bar(settings.schedule.total_steps());
-        let rec = reconstruct(&*op, lik, &settings, &mut prior, None, |p| {
-            pb.set_position(p.done);
-            pb.set_message(format!("{:.3}", p.beta));
-        });
+        let pb = progress_bar(settings.steps());
+        let rec = match &settings {
+            RunSettings::QcsSgm(s) => reconstruct(&*op, lik, s, &mut prior, None, |p| {
+                pb.set_position(p.done);
+                pb.set_message(format!("{:.3}", p.beta));
+            }),
+            RunSettings::Pnp(s) => reconstruct_pnp(&*op, lik, s, &mut prior, None, |p| {
+                pb.set_position(u64::from(p.done));
+                pb.set_message(format!("{:.3}", p.sigma));
+            }),
+        };
         pb.finish_and_clear();
         let rec = rec.map_err(|e| e.context(what.to_string()))?;
         let truth = self.truth.map(|t| t.values.as_slice());
@@ -258,10 +262,10 @@ impl Job<'_> {
         }
         .json()?;
         if let Some(t) = truth {
-            let (mean, per_sample) = report::metrics(t, &rec, settings.chains, h, w)?;
+            let (mean, per_sample) = report::metrics(t, &rec, chains, h, w)?;
             println!(
                 "posterior mean of {} samples: PSNR {:.2} dB, SSIM {:.3}, cosine {:.3}",
-                settings.chains, mean.psnr_db, mean.ssim, mean.cosine
+                chains, mean.psnr_db, mean.ssim, mean.cosine
             );
             report["posterior_mean"] = serde_json::to_value(mean)?;
             report["per_sample"] = serde_json::to_value(per_sample)?;

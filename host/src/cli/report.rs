@@ -1,11 +1,12 @@
 //! `report.json` of a reconstruction: what was run, on what, with which model, and how well.
 
 use super::args::PriorArgs;
+use super::args::RunSettings;
 use anyhow::{Context, Result};
 use qcs_core::frame::QuantizerSpec;
 use qcs_host::prior::NetworkPrior;
 use qcs_host::problem::Problem;
-use qcs_host::reconstruct::{score, Reconstruction, SamplerSettings};
+use qcs_host::reconstruct::{score, Reconstruction};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -124,7 +125,7 @@ pub struct Report<'a> {
     /// The decoded frame.
     pub problem: &'a Problem,
     /// The sampler settings.
-    pub settings: &'a SamplerSettings,
+    pub settings: &'a RunSettings,
     /// The prior options.
     pub prior_args: &'a PriorArgs,
     /// The prior, for its counters.
@@ -146,9 +147,45 @@ pub struct Report<'a> {
 impl Report<'_> {
     /// The report without metrics.
     pub fn json(&self) -> Result<Value> {
-        let (problem, s) = (self.problem, &self.settings.schedule);
+        let problem = self.problem;
         let network_share = self.prior.busy().as_secs_f64() / self.rec.seconds.max(1e-9);
         let model = &self.prior_args.model;
+        let (schedule, denoise, chains, seed) = match self.settings {
+            RunSettings::QcsSgm(settings) => {
+                let s = &settings.schedule;
+                (
+                    json!({
+                        "beta_max": f32_json(s.beta_max),
+                        "beta_min": f32_json(s.beta_min),
+                        "levels": s.levels,
+                        "steps_per_level": s.steps_per_level,
+                        "epsilon": f32_json(s.epsilon),
+                    }),
+                    settings.denoise,
+                    settings.chains,
+                    settings.seed,
+                )
+            }
+            RunSettings::Pnp(settings) => {
+                let s = &settings.schedule;
+                (
+                    json!({
+                        "sigma_max": f32_json(s.sigma_max),
+                        "sigma_min": f32_json(s.sigma_min),
+                        "levels": s.levels,
+                        "lambda": f32_json(s.lambda),
+                        "zeta": f32_json(s.zeta),
+                        "data_steps": s.data_steps,
+                        "step_scale": f32_json(s.step_scale),
+                        "kappa": f32_json(s.kappa),
+                        "center": f32_json(settings.center),
+                    }),
+                    false,
+                    settings.chains,
+                    settings.seed,
+                )
+            }
+        };
         Ok(json!({
             "qcs_version": env!("CARGO_PKG_VERSION"),
             "frame": self.what,
@@ -169,17 +206,11 @@ impl Report<'_> {
                 "scaling": format!("{:?}", problem.operator_spec.scaling),
             },
             "frame_counter": problem.counter,
-            "schedule": {
-                "beta_max": f32_json(s.beta_max),
-                "beta_min": f32_json(s.beta_min),
-                "levels": s.levels,
-                "steps_per_level": s.steps_per_level,
-                "epsilon": f32_json(s.epsilon),
-            },
+            "schedule": schedule,
             "method": self.method,
-            "denoise": self.settings.denoise,
-            "samples": self.settings.chains,
-            "chain_seed": self.settings.seed,
+            "denoise": denoise,
+            "samples": chains,
+            "chain_seed": seed,
             "model": model,
             "model_sha256": sha256_file(model)?,
             "device": self.prior_args.device,

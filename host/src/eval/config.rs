@@ -3,6 +3,7 @@
 use crate::baselines::{AldSettings, BihtSettings, LassoSettings};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use qcs_core::langevin::Schedule;
+use qcs_core::pnp::PnpSchedule;
 use std::path::Path;
 
 /// A reconstruction method.
@@ -26,6 +27,10 @@ pub enum Method {
     /// term `γ_t² = γ²β_t²` ([`AldOperator`](crate::baselines::AldOperator)); unquantized cells only.
     #[serde(rename = "ald")]
     Ald,
+    /// The plug-and-play sampler: DiffPIR with the exact quantized likelihood in its data
+    /// step ([`crate::pnp`]), settings in [`Config::pnp`], one network call per level.
+    #[serde(rename = "pnp-probit")]
+    PnpProbit,
 }
 
 impl Method {
@@ -37,6 +42,7 @@ impl Method {
             Method::Biht => "biht",
             Method::LassoW => "lasso-w",
             Method::Ald => "ald",
+            Method::PnpProbit => crate::pnp::METHOD,
         }
     }
 
@@ -48,22 +54,29 @@ impl Method {
             "biht" => Method::Biht,
             "lasso-w" => Method::LassoW,
             "ald" => Method::Ald,
+            "pnp-probit" => Method::PnpProbit,
             _ => {
-                bail!("unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, ald, biht or lasso-w")
+                bail!(
+                    "unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, ald, pnp-probit, \
+                     biht or lasso-w"
+                )
             }
         })
     }
 
     /// Whether the method calls the score network (and so has a budget of calls).
     pub fn is_score_based(self) -> bool {
-        matches!(self, Method::QcsSgm | Method::QcsSgmExact | Method::Ald)
+        matches!(
+            self,
+            Method::QcsSgm | Method::QcsSgmExact | Method::Ald | Method::PnpProbit
+        )
     }
 
     /// Whether the method runs on measurements of `bits` bits (0: unquantized) taken with
     /// `operator`.
     pub fn applies_to(self, bits: u8, operator: OperatorChoice) -> bool {
         match self {
-            Method::QcsSgm => true,
+            Method::QcsSgm | Method::PnpProbit => true,
             Method::QcsSgmExact => bits == 0 && operator == OperatorChoice::IllConditioned,
             Method::Biht => bits == 1,
             Method::LassoW => bits != 1,
@@ -127,6 +140,60 @@ impl ScheduleOverrides {
     }
 }
 
+/// Overrides of the plug-and-play sampler's defaults ([`PnpSchedule::DEFAULT`],
+/// [`PnpSettings::CENTER`](crate::pnp::PnpSettings::CENTER)); with a `calls` axis the levels are
+/// the budget.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PnpOverrides {
+    /// Largest noise level `σ_1`.
+    pub sigma_max: Option<f32>,
+    /// Smallest noise level `σ_T`.
+    pub sigma_min: Option<f32>,
+    /// Levels `T` (network calls per sample).
+    pub levels: Option<u32>,
+    /// DiffPIR's `λ`.
+    pub lambda: Option<f32>,
+    /// DiffPIR's `ζ`.
+    pub zeta: Option<f32>,
+    /// Gradient steps of the data sub-problem per level.
+    pub data_steps: Option<u32>,
+    /// Their step scale `γ`.
+    pub step_scale: Option<f32>,
+    /// Likelihood smoothing `κ` (0: exact).
+    pub kappa: Option<f32>,
+    /// Centre of the start `c + σ_1 ξ`.
+    pub center: Option<f32>,
+}
+
+impl PnpOverrides {
+    /// The schedule for a budget of `calls` network calls per sample (0: the configured
+    /// levels).
+    pub fn schedule(&self, calls: u64) -> Result<PnpSchedule> {
+        let d = PnpSchedule::DEFAULT;
+        let levels = match calls {
+            0 => self.levels.unwrap_or(d.levels),
+            c => u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?,
+        };
+        PnpSchedule::new(
+            self.sigma_max.unwrap_or(d.sigma_max),
+            self.sigma_min.unwrap_or(d.sigma_min),
+            levels,
+            self.lambda.unwrap_or(d.lambda),
+            self.zeta.unwrap_or(d.zeta),
+            self.data_steps.unwrap_or(d.data_steps),
+            self.step_scale.unwrap_or(d.step_scale),
+            self.kappa.unwrap_or(d.kappa),
+        )
+        .map_err(|e| anyhow!("[pnp]: {e}"))
+    }
+
+    /// The centre of the start.
+    pub fn center(&self) -> f32 {
+        self.center.unwrap_or(crate::pnp::PnpSettings::CENTER)
+    }
+}
+
 fn default_samples() -> usize {
     1
 }
@@ -187,6 +254,9 @@ pub struct Config {
     /// Overrides of the paper's schedule.
     #[serde(default)]
     pub schedule: ScheduleOverrides,
+    /// Settings of the plug-and-play sampler (`pnp-probit`).
+    #[serde(default)]
+    pub pnp: PnpOverrides,
     /// BIHT settings.
     #[serde(default)]
     pub biht: BihtSettings,
@@ -263,8 +333,10 @@ impl Config {
         for &b in &self.bits {
             for &c in self.budgets() {
                 self.schedule.schedule(b, c)?;
+                self.pnp.schedule(c)?;
             }
         }
+        ensure!(self.pnp.center().is_finite(), "[pnp] center must be finite");
         Ok(())
     }
 

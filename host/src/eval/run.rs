@@ -8,6 +8,7 @@ use super::rows::{csv_path, read_rows, Row};
 use crate::baselines::{self, AldOperator};
 use crate::data;
 use crate::model::{Device, ScoreModel};
+use crate::pnp::{reconstruct_pnp, PnpDiverged, PnpSettings};
 use crate::prior::{NetworkPrior, PriorConfig};
 use crate::problem::{Observed, Problem};
 use crate::reconstruct::{self, score, Diverged, SamplerSettings};
@@ -61,10 +62,12 @@ struct Shared<'a> {
 type Estimate = Option<(Vec<f32>, Option<(f32, f32)>, Option<Vec<f32>>)>;
 
 /// Whether a sampler error is a divergence, which is a result of the method under the cell's
-/// settings rather than a failure of the harness: a [`Diverged`] anywhere in the error's
+/// settings rather than a failure of the harness: a [`Diverged`] or [`PnpDiverged`] anywhere in the error's
 /// chain. The one place that decides it, matching the error's type, not its text.
 fn is_divergence(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<Diverged>().is_some())
+    err.chain().any(|e| {
+        e.downcast_ref::<Diverged>().is_some() || e.downcast_ref::<PnpDiverged>().is_some()
+    })
 }
 
 struct Worker {
@@ -117,10 +120,13 @@ impl Worker {
                 self.method(ctx, job, &op, lik, &measured.targets)?
             }
         };
-        let network_calls = if c.method.is_score_based() {
-            cfg.schedule.schedule(c.bits, c.calls)?.total_steps() + u64::from(cfg.schedule.denoise)
-        } else {
-            0
+        let network_calls = match c.method {
+            Method::PnpProbit => cfg.pnp.schedule(c.calls)?.network_calls(),
+            m if m.is_score_based() => {
+                cfg.schedule.schedule(c.bits, c.calls)?.total_steps()
+                    + u64::from(cfg.schedule.denoise)
+            }
+            _ => 0,
         };
         let row = |metrics: [f32; 3], unc: Option<(f32, f32)>, diverged: bool| Row {
             experiment: cfg.name.clone(),
@@ -175,22 +181,10 @@ impl Worker {
                 let settings = SamplerSettings {
                     schedule: cfg.schedule.schedule(c.bits, c.calls)?,
                     chains: cfg.samples,
-                    seed: c
-                        .seed
-                        .wrapping_mul(1_000_003)
-                        .wrapping_add(job.image as u64),
+                    seed: chain_seed(job),
                     denoise: cfg.schedule.denoise,
                 };
-                if self.prior.is_none() {
-                    let model = ScoreModel::load(&self.model)?;
-                    let config = PriorConfig {
-                        device: Device::Cpu,
-                        plan_batch: 1,
-                        threads: self.threads,
-                    };
-                    self.prior = Some(NetworkPrior::new(&model, [1, h, w], cfg.samples, config)?);
-                }
-                let prior = self.prior.as_mut().expect("built above");
+                let prior = self.prior(cfg.samples, h, w)?;
                 let ald;
                 let op: &dyn SensingOperator = if c.method == Method::Ald {
                     ald = AldOperator::new(op, cfg.ald.gamma_sq(op.rows(), op.cols())?)?;
@@ -199,6 +193,22 @@ impl Worker {
                     op
                 };
                 let rec = match reconstruct::reconstruct(op, lik, &settings, prior, None, |_| {}) {
+                    Ok(rec) => rec,
+                    Err(e) if is_divergence(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let unc = (cfg.samples >= 2).then(|| uncertainty(truth, &rec.mean, &rec.std));
+                Some((rec.mean, unc, (cfg.samples >= 2).then_some(rec.std)))
+            }
+            Method::PnpProbit => {
+                let settings = PnpSettings {
+                    schedule: cfg.pnp.schedule(c.calls)?,
+                    chains: cfg.samples,
+                    seed: chain_seed(job),
+                    center: cfg.pnp.center(),
+                };
+                let prior = self.prior(cfg.samples, h, w)?;
+                let rec = match reconstruct_pnp(op, lik, &settings, prior, None, |_| {}) {
                     Ok(rec) => rec,
                     Err(e) if is_divergence(&e) => return Ok(None),
                     Err(e) => return Err(e),
@@ -217,6 +227,30 @@ impl Worker {
                 None,
             )),
         })
+    }
+}
+
+/// The chain seed of a job: the same for every score-based method.
+fn chain_seed(job: &Job) -> u64 {
+    job.cell
+        .seed
+        .wrapping_mul(1_000_003)
+        .wrapping_add(job.image as u64)
+}
+
+impl Worker {
+    /// The worker's network prior for `samples` chains of `h × w` images, built once.
+    fn prior(&mut self, samples: usize, h: usize, w: usize) -> Result<&mut NetworkPrior> {
+        if self.prior.is_none() {
+            let model = ScoreModel::load(&self.model)?;
+            let config = PriorConfig {
+                device: Device::Cpu,
+                plan_batch: 1,
+                threads: self.threads,
+            };
+            self.prior = Some(NetworkPrior::new(&model, [1, h, w], samples, config)?);
+        }
+        Ok(self.prior.as_mut().expect("built above"))
     }
 }
 
@@ -394,6 +428,19 @@ mod tests {
             },
         })
         .context("qcs-sgm_m100_q1_s0.05_seed0_img0");
+        assert!(is_divergence(&e), "{e:#}");
+        let e = anyhow::Error::new(PnpDiverged {
+            level: 2,
+            levels: 10,
+            sigma: 0.5,
+            step_scale: 1.0,
+            source: Error::Diverged {
+                level: 2,
+                step: 0,
+                beta: 0.5,
+            },
+        })
+        .context("pnp-probit_m100_q1_s0.05_seed0_img0");
         assert!(is_divergence(&e), "{e:#}");
         // Messages that say "non-finite" but are no divergence: a text search counted them.
         let not = [

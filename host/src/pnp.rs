@@ -1,0 +1,139 @@
+//! The plug-and-play sampler on the host: the core's [`PnpSampler`] (DiffPIR with the exact
+//! quantized likelihood in its data step, `qcs_core::pnp`) over heap buffers, with any
+//! [`ScorePrior`], summarized as [`reconstruct`](crate::reconstruct::reconstruct) does.
+
+use crate::reconstruct::{summarize, Reconstruction};
+use anyhow::{anyhow, Result};
+use qcs_core::langevin::{SampleError, ScorePrior};
+use qcs_core::likelihood::PseudoLikelihood;
+use qcs_core::operator::SensingOperator;
+use qcs_core::pnp::{PnpLayout, PnpProgress, PnpSampler, PnpSchedule};
+use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
+use std::time::Instant;
+
+/// The name of the method in reports, configs and on the command line.
+pub const METHOD: &str = "pnp-probit";
+
+/// How to sample with [`reconstruct_pnp`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PnpSettings {
+    /// The schedule (levels = network calls per sample) and DiffPIR's `λ`, `ζ`.
+    pub schedule: PnpSchedule,
+    /// Posterior samples (chains) drawn together.
+    pub chains: usize,
+    /// Seed of the chains: chain `b` uses `rng::stream_rng(seed, b)` for its start and noise.
+    pub seed: u64,
+    /// The centre `c` of the start `c + σ_1 ξ`.
+    pub center: f32,
+}
+
+impl PnpSettings {
+    /// The default centre of the start: mid-grey, for images in `[0, 1]`.
+    pub const CENTER: f32 = 0.5;
+
+    /// Network calls per chain: one per level.
+    pub fn network_calls(&self) -> u64 {
+        self.schedule.network_calls()
+    }
+}
+
+/// A chain of the plug-and-play sampler stopped being finite. Returned inside the
+/// `anyhow::Error` of [`reconstruct_pnp`]; find it with `err.downcast_ref::<PnpDiverged>()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PnpDiverged {
+    /// The level (0-based) of the step that diverged.
+    pub level: u32,
+    /// Levels of the schedule.
+    pub levels: u32,
+    /// Its noise level `σ_t`.
+    pub sigma: f32,
+    /// The data-step scale `γ` of the run.
+    pub step_scale: f32,
+    /// The core's error ([`qcs_core::Error::Diverged`]).
+    pub source: qcs_core::Error,
+}
+
+impl std::fmt::Display for PnpDiverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the chain diverged at level {} of {} (σ = {}): a non-finite prior score, \
+             estimate or iterate; try a smaller --step-scale (this run: {})",
+            self.level + 1,
+            self.levels,
+            self.sigma,
+            self.step_scale
+        )
+    }
+}
+
+impl std::error::Error for PnpDiverged {}
+
+/// Runs the plug-and-play sampler from `center + σ_1 ξ` starts (or from `start`,
+/// `chains · N` values) and summarizes the samples. `progress` is called after every level.
+pub fn reconstruct_pnp<O, P>(
+    op: &O,
+    likelihood: PseudoLikelihood<'_>,
+    settings: &PnpSettings,
+    prior: &mut P,
+    start: Option<&[f32]>,
+    mut progress: impl FnMut(PnpProgress),
+) -> Result<Reconstruction>
+where
+    O: SensingOperator + ?Sized,
+    P: ScorePrior<Error = anyhow::Error>,
+{
+    let t0 = Instant::now();
+    let n = op.cols();
+    let layout = PnpLayout::for_op(op, settings.chains);
+    let mut slab = vec![0.0f32; layout.slab_len()];
+    let mut rngs: Vec<Xoshiro128PlusPlus> = (0..settings.chains)
+        .map(|b| stream_rng(settings.seed, b as u64))
+        .collect();
+    let mut sampler = PnpSampler::new(
+        op,
+        likelihood,
+        settings.schedule,
+        layout.carve(&mut slab),
+        &mut rngs,
+    )
+    .map_err(|e| anyhow!("sampler: {e}"))?;
+    match start {
+        Some(x0) => {
+            anyhow::ensure!(
+                x0.len() == sampler.x().len(),
+                "start: {} values, the sampler needs {}",
+                x0.len(),
+                sampler.x().len()
+            );
+            sampler.x_mut().copy_from_slice(x0);
+            sampler.rewind();
+        }
+        None => sampler.init_noise(settings.center),
+    }
+    let schedule = settings.schedule;
+    let typed = |e: SampleError<anyhow::Error>| match e {
+        SampleError::Core(source @ qcs_core::Error::Diverged { level, beta, .. }) => {
+            anyhow::Error::new(PnpDiverged {
+                level: level as u32,
+                levels: schedule.levels,
+                sigma: beta,
+                step_scale: schedule.step_scale,
+                source,
+            })
+        }
+        SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
+        SampleError::Prior(e) => e.context("the score network"),
+    };
+    while !sampler.is_finished() {
+        let p = sampler.step(prior).map_err(typed)?;
+        progress(p);
+    }
+    let raw = sampler.x().to_vec();
+    Ok(summarize(
+        raw,
+        n,
+        settings.chains,
+        t0.elapsed().as_secs_f64(),
+    ))
+}
