@@ -19,6 +19,8 @@ GENERATORS = {
     'sampler_golden.py': ['numpy', 'scipy'],
     'likelihood_golden.py': ['numpy', 'mpmath'],
     'gauss_golden.py': ['numpy', 'mpmath'],
+    'gauss_variance_golden.py': ['numpy', 'mpmath'],
+    'ep_golden.py': ['numpy', 'mpmath'],
     'metrics_golden.py': ['numpy', 'skimage'],
 }
 
