@@ -141,7 +141,7 @@ impl<'a> PseudoLikelihood<'a> {
     }
 
     /// Fills the level cache for noise level `beta` (`cache.len() == M`), given the squared row
-    /// norms `‖a_m‖²` of `A` (not used by [`Measurements::LinearExact`]):
+    /// norms `‖a_m‖²` of `A` (not used by [`Measurements::LinearExact`] and [`Measurements::Ep`]):
     ///
     /// * one-bit / quantized: `cache[m] = 1/s_m` with `s_m = √(σ² + β²‖a_m‖²)` (eq. 16);
     /// * linear diagonal: `cache[m] = 1/s_m²` (eq. 20);

@@ -2,6 +2,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use clap::{Args, ValueEnum};
+use qcs_core::ep::EpParams;
 use qcs_core::frame::OperatorKind;
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::Scaling;
@@ -47,9 +48,19 @@ pub struct ScheduleArgs {
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.beta_min)]
     pub beta_min: f32,
     /// The sampler. `qcs-sgm`: Algorithm 1 of the paper (annealed Langevin dynamics with the
-    /// noise-perturbed pseudo-likelihood score).
+    /// noise-perturbed pseudo-likelihood score); `qcs-sgm-ep`: the same with QCS-SGM+'s
+    /// likelihood score by expectation propagation (any A; one SVD of A per frame).
     #[arg(long, value_enum, default_value_t = MethodArg::QcsSgm)]
     pub method: MethodArg,
+    /// qcs-sgm-ep: EP iterations per Langevin step at most.
+    #[arg(long, default_value_t = EpParams::DEFAULT.max_iterations)]
+    pub ep_iterations: u32,
+    /// qcs-sgm-ep: damping of the EP messages, in [0, 1).
+    #[arg(long, default_value_t = EpParams::DEFAULT.damping)]
+    pub ep_damping: f32,
+    /// qcs-sgm-ep: EP stops once the cavity moved less than this (in its standard deviations).
+    #[arg(long, default_value_t = EpParams::DEFAULT.tolerance)]
+    pub ep_tolerance: f32,
     /// Number of noise levels T (geometric from β_1 to β_T).
     #[arg(long, default_value_t = Schedule::PAPER_MNIST.levels)]
     pub levels: u32,
@@ -78,6 +89,17 @@ pub struct ScheduleArgs {
 }
 
 impl ScheduleArgs {
+    /// The EP parameters of `qcs-sgm-ep`, checked.
+    pub fn ep_params(&self) -> Result<EpParams> {
+        let p = EpParams {
+            damping: self.ep_damping,
+            max_iterations: self.ep_iterations,
+            tolerance: self.ep_tolerance,
+        };
+        p.validate().map_err(|e| anyhow!("EP options: {e}"))?;
+        Ok(p)
+    }
+
     /// The sampler settings for measurements of this kind.
     pub fn settings(&self, observed: &Observed) -> Result<SamplerSettings> {
         let epsilon = self
@@ -128,6 +150,9 @@ fn sensor_operator() -> impl clap::builder::TypedValueParser<Value = OperatorKin
 pub enum MethodArg {
     /// QCS-SGM, Algorithm 1 of Meng & Kabashima.
     QcsSgm,
+    /// QCS-SGM+: the likelihood score by expectation propagation with the SVD of A (Meng &
+    /// Kabashima, AAAI 2024), for ill-conditioned or correlated sensing matrices.
+    QcsSgmEp,
 }
 
 impl MethodArg {
@@ -135,6 +160,7 @@ impl MethodArg {
     pub fn name(self) -> &'static str {
         match self {
             MethodArg::QcsSgm => "qcs-sgm",
+            MethodArg::QcsSgmEp => "qcs-sgm-ep",
         }
     }
 }
