@@ -18,6 +18,7 @@
 //! | [`sensor`] | `y = Q(Ax + n)`, the one function sensor and host share | eq. 1–2 |
 //! | [`frame`] | the versioned binary measurement frame (`docs/FRAME_FORMAT.md`) | eq. 1–5 |
 //! | [`likelihood`] | `G` and `Aᵀ G` for one-bit, multi-bit, linear | eq. 14–20, 29 |
+//! | [`ep`] | the QCS-SGM+ score by expectation propagation, any `A` (its SVD) | QCS-SGM+ |
 //! | [`prior`] | the [`ScorePrior`](prior::ScorePrior) trait; analytic priors with exact noise-perturbed scores | eq. 7 |
 //! | [`langevin`] | geometric schedule, the layout of its memory, the annealed Langevin stepper | Algorithm 1 |
 //! | [`pnp`] | DiffPIR's plug-and-play sampler with the exact quantized likelihood in its data step | DiffPIR Alg. 1; eq. 15, 18 at β = 0 |
@@ -33,6 +34,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ep;
 mod error;
 pub mod fastmath;
 pub mod frame;

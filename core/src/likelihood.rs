@@ -11,6 +11,7 @@
 //! | [`Measurements::Quantized`] | `E[X | (l_m − z_m)/s_m < X < (u_m − z_m)/s_m] / s_m` | eq. 15 / 29 |
 //! | [`Measurements::LinearDiagonal`] | `(y_m − z_m) / s_m²` | eq. 20 |
 //! | [`Measurements::LinearExact`] | `[U (σ²I + β²Λ)⁻¹ Uᵀ (y − z)]_m` with `AAᵀ = UΛUᵀ` | eq. 19 |
+//! | [`Measurements::Ep`] | expectation propagation with `A = USVᵀ` ([`crate::ep`]) | QCS-SGM+ |
 //!
 //! The first two are the mean of a standard normal truncated to the measurement's quantization
 //! bin, divided by `s_m` ([`gauss::truncated_normal_mean`](crate::gauss::truncated_normal_mean)):
@@ -19,6 +20,7 @@
 //! one-bit gradient collapses toward 0 beyond about 4.75 `s_m` of violation; this
 //! implementation deliberately does not reproduce that artefact.
 
+use crate::ep::{self, EpParams, Observation};
 use crate::gauss::{truncated_normal_mean, truncated_normal_mean_block, upper_tail_mean, LANES};
 use crate::{Error, Result};
 
@@ -52,6 +54,20 @@ pub enum Measurements<'a> {
         /// `Λ`, the `M` eigenvalues of `AAᵀ` (all `≥ 0`).
         eigenvalues: &'a [f32],
     },
+    /// Any quantizer (or none) with the QCS-SGM+ score: expectation propagation given the
+    /// singular value decomposition `A = U S Vᵀ` ([`crate::ep`]; Meng & Kabashima, AAAI 2024,
+    /// arXiv 2302.00919). Exact (eq. 19) for [`Observation::Linear`].
+    Ep {
+        /// The measurements.
+        observation: Observation<'a>,
+        /// `U`, `M × M`, row-major, column `k` the left singular vector of
+        /// `singular_values[k]` (`V` is not needed: the sampler applies `Aᵀ` itself).
+        left_singular_vectors: &'a [f32],
+        /// `S`, the `M` singular values of `A` (all `≥ 0`; zero-padded when `M > N`).
+        singular_values: &'a [f32],
+        /// Damping, iterations, stopping rule.
+        params: EpParams,
+    },
 }
 
 /// The noise-perturbed pseudo-likelihood of `M` measurements with noise standard deviation `σ`.
@@ -74,66 +90,7 @@ impl<'a> PseudoLikelihood<'a> {
                 expected: "finite and >= 0",
             });
         }
-        let m = match measurements {
-            Measurements::OneBit { signs } => {
-                if let Some(i) = signs.iter().position(|&s| s != 1.0 && s != -1.0) {
-                    return Err(Error::InvalidParameter {
-                        field: "signs",
-                        value: signs[i] as f64,
-                        expected: "every sign to be +1 or -1",
-                    });
-                }
-                signs.len()
-            }
-            Measurements::Quantized { lower, upper } => {
-                Error::check_len("upper", lower.len(), upper.len())?;
-                for (i, (&l, &u)) in lower.iter().zip(upper).enumerate() {
-                    if l.is_nan() || l == f32::INFINITY {
-                        return Err(Error::NonFinite {
-                            field: "lower",
-                            index: i,
-                        });
-                    }
-                    if u.is_nan() || u == f32::NEG_INFINITY {
-                        return Err(Error::NonFinite {
-                            field: "upper",
-                            index: i,
-                        });
-                    }
-                    if l >= u {
-                        return Err(Error::InvalidParameter {
-                            field: "upper",
-                            value: u as f64,
-                            expected: "each upper bin edge greater than its lower edge",
-                        });
-                    }
-                }
-                lower.len()
-            }
-            Measurements::LinearDiagonal { y } => {
-                Error::check_finite("y", y)?;
-                y.len()
-            }
-            Measurements::LinearExact {
-                y,
-                eigenvectors,
-                eigenvalues,
-            } => {
-                Error::check_finite("y", y)?;
-                Error::check_len("eigenvalues", y.len(), eigenvalues.len())?;
-                Error::check_len("eigenvectors", y.len() * y.len(), eigenvectors.len())?;
-                Error::check_finite("eigenvectors", eigenvectors)?;
-                Error::check_finite("eigenvalues", eigenvalues)?;
-                if let Some(i) = eigenvalues.iter().position(|&l| l < 0.0) {
-                    return Err(Error::InvalidParameter {
-                        field: "eigenvalues",
-                        value: eigenvalues[i] as f64,
-                        expected: "eigenvalues of AAᵀ to be >= 0",
-                    });
-                }
-                y.len()
-            }
-        };
+        let m = measurements_len(&measurements)?;
         if m == 0 {
             return Err(Error::Empty {
                 field: "measurements",
@@ -141,7 +98,12 @@ impl<'a> PseudoLikelihood<'a> {
         }
         let linear = matches!(
             measurements,
-            Measurements::LinearDiagonal { .. } | Measurements::LinearExact { .. }
+            Measurements::LinearDiagonal { .. }
+                | Measurements::LinearExact { .. }
+                | Measurements::Ep {
+                    observation: Observation::Linear { .. },
+                    ..
+                }
         );
         if sigma == 0.0 && linear {
             // Linear scores divide by σ² + β²‖a_m‖², which vanishes as β → 0 when σ = 0.
@@ -179,11 +141,12 @@ impl<'a> PseudoLikelihood<'a> {
     }
 
     /// Fills the level cache for noise level `beta` (`cache.len() == M`), given the squared row
-    /// norms `‖a_m‖²` of `A` (not used by [`Measurements::LinearExact`]):
+    /// norms `‖a_m‖²` of `A` (not used by [`Measurements::LinearExact`] and [`Measurements::Ep`]):
     ///
     /// * one-bit / quantized: `cache[m] = 1/s_m` with `s_m = √(σ² + β²‖a_m‖²)` (eq. 16);
     /// * linear diagonal: `cache[m] = 1/s_m²` (eq. 20);
-    /// * linear exact: `cache[k] = 1/(σ² + β²λ_k)` (eq. 19).
+    /// * linear exact: `cache[k] = 1/(σ² + β²λ_k)` (eq. 19);
+    /// * EP: `cache[k] = 1/(σ² + β²s_k²)` ([`ep::prepare`]).
     ///
     /// Call it once per noise level, not once per step.
     pub fn prepare(&self, beta: f32, row_norms_sq: &[f32], cache: &mut [f32]) -> Result<()> {
@@ -195,11 +158,20 @@ impl<'a> PseudoLikelihood<'a> {
             });
         }
         Error::check_len("cache", self.m, cache.len())?;
+        if let Measurements::Ep {
+            singular_values, ..
+        } = self.measurements
+        {
+            return ep::prepare(self.sigma, beta, singular_values, cache);
+        }
         let var0 = self.sigma * self.sigma;
         let b2 = beta * beta;
         let source = match self.measurements {
             Measurements::LinearExact { eigenvalues, .. } => eigenvalues,
-            _ => {
+            Measurements::OneBit { .. }
+            | Measurements::Quantized { .. }
+            | Measurements::LinearDiagonal { .. }
+            | Measurements::Ep { .. } => {
                 Error::check_len("row_norms_sq", self.m, row_norms_sq.len())?;
                 Error::check_finite("row_norms_sq", row_norms_sq)?;
                 row_norms_sq
@@ -225,8 +197,8 @@ impl<'a> PseudoLikelihood<'a> {
     }
 
     /// `G(β, y, A, x)` at `z = A x` into `g` (all of length `M`), with the level cache from
-    /// [`prepare`](Self::prepare). [`Measurements::LinearExact`] needs `scratch.len() ≥ M`; the
-    /// others ignore `scratch`. `z` must be finite.
+    /// [`prepare`](Self::prepare), and a scratch of at least [`scratch_len`](Self::scratch_len)
+    /// values. `z` must be finite.
     pub fn g(&self, z: &[f32], cache: &[f32], g: &mut [f32], scratch: &mut [f32]) -> Result<()> {
         let m = self.m;
         Error::check_len("z", m, z.len())?;
@@ -249,9 +221,123 @@ impl<'a> PseudoLikelihood<'a> {
                 }
                 linear_exact_g(z, y, eigenvectors, cache, &mut scratch[..m], g)
             }
+            Measurements::Ep {
+                observation,
+                left_singular_vectors,
+                params,
+                ..
+            } => {
+                ep::score(
+                    &observation,
+                    left_singular_vectors,
+                    cache,
+                    z,
+                    &params,
+                    g,
+                    scratch,
+                )?;
+            }
         }
         Ok(())
     }
+
+    /// The scratch [`g`](Self::g) needs: `2M` for [`Measurements::Ep`] ([`ep::scratch_len`]),
+    /// `M` for the others (only [`Measurements::LinearExact`] uses it).
+    pub fn scratch_len(&self) -> usize {
+        match self.measurements {
+            Measurements::Ep { .. } => ep::scratch_len(self.m),
+            _ => self.m,
+        }
+    }
+}
+
+/// The number of measurements, after validating them (see [`PseudoLikelihood::new`]).
+fn measurements_len(measurements: &Measurements<'_>) -> Result<usize> {
+    Ok(match *measurements {
+        Measurements::OneBit { signs } => {
+            if let Some(i) = signs.iter().position(|&s| s != 1.0 && s != -1.0) {
+                return Err(Error::InvalidParameter {
+                    field: "signs",
+                    value: signs[i] as f64,
+                    expected: "every sign to be +1 or -1",
+                });
+            }
+            signs.len()
+        }
+        Measurements::Quantized { lower, upper } => {
+            Error::check_len("upper", lower.len(), upper.len())?;
+            for (i, (&l, &u)) in lower.iter().zip(upper).enumerate() {
+                if l.is_nan() || l == f32::INFINITY {
+                    return Err(Error::NonFinite {
+                        field: "lower",
+                        index: i,
+                    });
+                }
+                if u.is_nan() || u == f32::NEG_INFINITY {
+                    return Err(Error::NonFinite {
+                        field: "upper",
+                        index: i,
+                    });
+                }
+                if l >= u {
+                    return Err(Error::InvalidParameter {
+                        field: "upper",
+                        value: u as f64,
+                        expected: "each upper bin edge greater than its lower edge",
+                    });
+                }
+            }
+            lower.len()
+        }
+        Measurements::LinearDiagonal { y } => {
+            Error::check_finite("y", y)?;
+            y.len()
+        }
+        Measurements::LinearExact {
+            y,
+            eigenvectors,
+            eigenvalues,
+        } => {
+            Error::check_finite("y", y)?;
+            Error::check_len("eigenvalues", y.len(), eigenvalues.len())?;
+            Error::check_len("eigenvectors", y.len() * y.len(), eigenvectors.len())?;
+            Error::check_finite("eigenvectors", eigenvectors)?;
+            Error::check_finite("eigenvalues", eigenvalues)?;
+            if let Some(i) = eigenvalues.iter().position(|&l| l < 0.0) {
+                return Err(Error::InvalidParameter {
+                    field: "eigenvalues",
+                    value: eigenvalues[i] as f64,
+                    expected: "eigenvalues of AAᵀ to be >= 0",
+                });
+            }
+            y.len()
+        }
+        Measurements::Ep {
+            observation,
+            left_singular_vectors,
+            singular_values,
+            params,
+        } => {
+            let m = measurements_len(&match observation {
+                Observation::OneBit { signs } => Measurements::OneBit { signs },
+                Observation::Quantized { lower, upper } => Measurements::Quantized { lower, upper },
+                Observation::Linear { y } => Measurements::LinearDiagonal { y },
+            })?;
+            Error::check_len("singular_values", m, singular_values.len())?;
+            Error::check_len("left_singular_vectors", m * m, left_singular_vectors.len())?;
+            Error::check_finite("left_singular_vectors", left_singular_vectors)?;
+            Error::check_finite("singular_values", singular_values)?;
+            if let Some(i) = singular_values.iter().position(|&v| v < 0.0) {
+                return Err(Error::InvalidParameter {
+                    field: "singular_values",
+                    value: singular_values[i] as f64,
+                    expected: "singular values of A to be >= 0",
+                });
+            }
+            params.validate()?;
+            m
+        }
+    })
 }
 
 /// Eq. 18, one-bit: `g_m = y_m · E[X | X > −y_m z_m/s_m] / s_m`, with `inv_s[m] = 1/s_m`.

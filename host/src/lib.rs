@@ -33,3 +33,4 @@ pub mod prior;
 pub mod problem;
 pub mod reconstruct;
 pub mod sensing;
+pub mod svd;

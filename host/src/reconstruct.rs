@@ -143,6 +143,20 @@ impl HeapBuffers {
         }
     }
 
+    /// Zeroed buffers for `chains` chains over `op` with the likelihood scratch `likelihood`
+    /// needs (`2M` for the EP score of QCS-SGM+).
+    pub fn for_likelihood<O: SensingOperator + ?Sized>(
+        op: &O,
+        chains: usize,
+        likelihood: &PseudoLikelihood<'_>,
+    ) -> Self {
+        let layout = SamplerLayout::for_op(op, chains).with_lik_scratch(likelihood.scratch_len());
+        HeapBuffers {
+            layout,
+            slab: vec![0.0; layout.slab_len()],
+        }
+    }
+
     /// Borrows them as a sampler's [`Buffers`] (the slab has the layout's length, so
     /// [`SamplerLayout::carve`] cuts every buffer whole).
     pub fn buffers(&mut self) -> Buffers<'_> {
@@ -166,7 +180,7 @@ where
 {
     let t0 = Instant::now();
     let n = op.cols();
-    let mut heap = HeapBuffers::for_op(op, settings.chains);
+    let mut heap = HeapBuffers::for_likelihood(op, settings.chains, &likelihood);
     let mut rngs: Vec<Xoshiro128PlusPlus> = (0..settings.chains)
         .map(|b| stream_rng(settings.seed, b as u64))
         .collect();

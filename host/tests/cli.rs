@@ -384,3 +384,102 @@ fn pnp_probit_reconstructs_on_a_short_budget_and_reports_its_calls() {
         &["pnp-probit options", "zeta"],
     );
 }
+
+#[test]
+fn qcs_sgm_ep_reconstructs_one_bit_and_multi_bit_frames() {
+    // One-bit, seeded Gaussian A: the SVD of A, then EP at every Langevin step.
+    let f = tmp("ep1.qcsf");
+    ok(&qcs(&[
+        "measure",
+        "--digit",
+        "4",
+        "--measurements",
+        "100",
+        "-o",
+        p(&f),
+    ]));
+    let out = tmp("ep1");
+    let stdout = ok(&qcs(&[
+        "reconstruct",
+        p(&f),
+        "--method",
+        "qcs-sgm-ep",
+        "--truth-digit",
+        "4",
+        "--levels",
+        "8",
+        "--steps",
+        "1",
+        "--samples",
+        "1",
+        "--out",
+        p(&out),
+    ]));
+    assert!(stdout.contains("PSNR"), "{stdout}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["method"], "qcs-sgm-ep");
+    assert_eq!(r["kind"], "one-bit");
+    let psnr = r["posterior_mean"]["psnr_db"].as_f64().unwrap();
+    assert!(psnr.is_finite() && psnr > 0.0, "PSNR {psnr}");
+
+    // 3-bit, structured operator (its rows come from the adjoint), EP options on the line.
+    let f = tmp("ep3.qcsf");
+    ok(&qcs(&[
+        "measure",
+        "--digit",
+        "4",
+        "--bits",
+        "3",
+        "--delta",
+        "0.25",
+        "--operator",
+        "structured",
+        "--measurements",
+        "64",
+        "-o",
+        p(&f),
+    ]));
+    let out = tmp("ep3");
+    ok(&qcs(&[
+        "reconstruct",
+        p(&f),
+        "--method",
+        "qcs-sgm-ep",
+        "--ep-iterations",
+        "3",
+        "--ep-damping",
+        "0.3",
+        "--levels",
+        "4",
+        "--steps",
+        "1",
+        "--samples",
+        "1",
+        "--out",
+        p(&out),
+    ]));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["method"], "qcs-sgm-ep");
+    assert_eq!(r["kind"], "quantized");
+
+    // Bad EP options are named with their value.
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "qcs-sgm-ep",
+            "--ep-damping",
+            "1",
+            "--levels",
+            "2",
+            "--steps",
+            "1",
+            "--out",
+            p(&tmp("ep_bad")),
+        ]),
+        &["EP options", "damping", "1"],
+    );
+}

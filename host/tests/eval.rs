@@ -151,9 +151,10 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiny-ill.toml");
     let out = scratch_dir("tiny-ill").join("tiny-ill");
     let stdout = qcs_eval(&config, &out);
-    // Unquantized: qcs-sgm, qcs-sgm-exact, ald, lasso-w; one-bit: qcs-sgm, biht; 2 images each.
+    // Unquantized: qcs-sgm, qcs-sgm-exact, qcs-sgm-ep, ald, lasso-w; one-bit: qcs-sgm,
+    // qcs-sgm-ep, biht; 2 images each.
     assert!(
-        stdout.contains("12 (cell, image) jobs, 0 already done, 12 run now"),
+        stdout.contains("16 (cell, image) jobs, 0 already done, 16 run now"),
         "{stdout}"
     );
     let got = rows(&out.join("results.csv"));
@@ -161,9 +162,11 @@ fn tiny_ill_conditioned_sweep_runs_exact_and_diagonal_scores() {
     let want: BTreeSet<_> = [
         ("qcs-sgm", 0),
         ("qcs-sgm-exact", 0),
+        ("qcs-sgm-ep", 0),
         ("ald", 0),
         ("lasso-w", 0),
         ("qcs-sgm", 1),
+        ("qcs-sgm-ep", 1),
         ("biht", 1),
     ]
     .iter()

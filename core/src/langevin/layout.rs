@@ -28,13 +28,16 @@ pub struct Buffers<'b> {
     /// Scratch of the operator, at least `op.scratch_len()` values (`N` for
     /// [`Structured`](crate::operator::Structured), 0 for the others).
     pub op_scratch: &'b mut [f32],
-    /// Scratch of the exact linear score (eq. 19), `M` values (unused by the other scores).
+    /// Scratch of the likelihood score: `M` values for the exact linear score (eq. 19), `2M` for
+    /// the EP score of QCS-SGM+
+    /// ([`PseudoLikelihood::scratch_len`](crate::likelihood::PseudoLikelihood::scratch_len)).
     pub lik_scratch: &'b mut [f32],
 }
 
 /// The sizes of a sampler's working memory, and the one place that knows how the nine
 /// [`Buffers`] sit in a caller's slab: `x` and `prior` (`B·N` each), `grad` (`N`),
-/// `op_scratch`, then `z`, `g`, `row_norms_sq`, `level` and `lik_scratch` (`M` each).
+/// `op_scratch`, then `z`, `g`, `row_norms_sq`, `level` (`M` each) and `lik_scratch` (`M`,
+/// or what [`with_lik_scratch`](Self::with_lik_scratch) sets).
 ///
 /// ```
 /// use qcs_core::langevin::SamplerLayout;
@@ -58,6 +61,9 @@ pub struct SamplerLayout {
     /// The length of the operator scratch (at least the operator's
     /// [`scratch_len`](SensingOperator::scratch_len)).
     pub op_scratch: usize,
+    /// The length of the likelihood scratch: `M` by default, `2M` for the EP score
+    /// ([`PseudoLikelihood::scratch_len`](crate::likelihood::PseudoLikelihood::scratch_len)).
+    pub lik_scratch: usize,
 }
 
 impl SamplerLayout {
@@ -69,6 +75,16 @@ impl SamplerLayout {
             m,
             chains,
             op_scratch: n,
+            lik_scratch: m,
+        }
+    }
+
+    /// This layout with a likelihood scratch of `len` values (for example
+    /// [`PseudoLikelihood::scratch_len`](crate::likelihood::PseudoLikelihood::scratch_len)).
+    pub const fn with_lik_scratch(self, len: usize) -> Self {
+        Self {
+            lik_scratch: len,
+            ..self
         }
     }
 
@@ -80,6 +96,7 @@ impl SamplerLayout {
             m: op.rows(),
             chains,
             op_scratch: op.scratch_len(),
+            lik_scratch: op.rows(),
         }
     }
 
@@ -88,14 +105,15 @@ impl SamplerLayout {
         self.chains.saturating_mul(self.n)
     }
 
-    /// The number of `f32` of the slab: `2·B·N + N + op_scratch + 5·M` (saturating at
+    /// The number of `f32` of the slab: `2·B·N + N + op_scratch + 4·M + lik_scratch` (saturating at
     /// `usize::MAX`, a length no slab has).
     pub const fn slab_len(&self) -> usize {
         self.batch_len()
             .saturating_mul(2)
             .saturating_add(self.n)
             .saturating_add(self.op_scratch)
-            .saturating_add(self.m.saturating_mul(5))
+            .saturating_add(self.m.saturating_mul(4))
+            .saturating_add(self.lik_scratch)
     }
 
     /// Cuts the first [`slab_len`](Self::slab_len) values of `slab` into the sampler's
@@ -130,7 +148,7 @@ impl SamplerLayout {
             g: take(&mut rest, m),
             row_norms_sq: take(&mut rest, m),
             level: take(&mut rest, m),
-            lik_scratch: take(&mut rest, m),
+            lik_scratch: take(&mut rest, self.lik_scratch),
         }
     }
 
@@ -149,7 +167,7 @@ impl SamplerLayout {
         Error::check_len("g", m, buffers.g.len())?;
         Error::check_len("row_norms_sq", m, buffers.row_norms_sq.len())?;
         Error::check_len("level", m, buffers.level.len())?;
-        Error::check_len("lik_scratch", m, buffers.lik_scratch.len())?;
+        Error::check_len("lik_scratch", self.lik_scratch, buffers.lik_scratch.len())?;
         if buffers.op_scratch.len() < self.op_scratch {
             return Err(Error::BufferTooSmall {
                 field: "op_scratch",

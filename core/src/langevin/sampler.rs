@@ -80,7 +80,9 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
         }
         let (m, n) = (op.rows(), op.cols());
         Error::check_len("likelihood", m, likelihood.len())?;
-        SamplerLayout::for_op(op, rngs.len()).check(&buffers)?;
+        SamplerLayout::for_op(op, rngs.len())
+            .with_lik_scratch(likelihood.scratch_len())
+            .check(&buffers)?;
         op.row_norms_sq(buffers.row_norms_sq)?;
         Ok(Self {
             op,

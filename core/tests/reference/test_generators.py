@@ -20,6 +20,8 @@ GENERATORS = {
     'pnp_golden.py': ['numpy', 'scipy'],
     'likelihood_golden.py': ['numpy', 'mpmath'],
     'gauss_golden.py': ['numpy', 'mpmath'],
+    'gauss_variance_golden.py': ['numpy', 'mpmath'],
+    'ep_golden.py': ['numpy', 'mpmath'],
     'metrics_golden.py': ['numpy', 'skimage'],
 }
 

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 /// against M per method) and OUT/panel_q{Q}_s{σ}.png (truth, then each method and M) are
 /// written from the whole CSV.
 ///
-/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, ald, pnp-probit, biht, lasso-w), measurements, bits
+/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, qcs-sgm-ep, ald, pnp-probit, biht, lasso-w), measurements, bits
 /// (0 = unquantized), sigma, images (K test digits from first_image, default 0), first_image, calls (budgets of network calls per sample, an axis), seeds, samples, operator
 /// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
 /// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon, denoise;

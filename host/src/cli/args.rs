@@ -2,6 +2,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use clap::{Args, ValueEnum};
+use qcs_core::ep::EpParams;
 use qcs_core::frame::OperatorKind;
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::Scaling;
@@ -50,17 +51,28 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub beta_min: Option<f32>,
     /// The sampler. `qcs-sgm`: Algorithm 1 of the paper (annealed Langevin dynamics with the
-    /// noise-perturbed pseudo-likelihood score). `pnp-probit`: DiffPIR (Zhu et al. 2023) with
-    /// the exact quantized likelihood in its data step, one network call per level.
+    /// noise-perturbed pseudo-likelihood score); `qcs-sgm-ep`: the same with QCS-SGM+'s
+    /// likelihood score by expectation propagation (any A; one SVD of A per frame);
+    /// `pnp-probit`: DiffPIR (Zhu et al. 2023) with the quantized likelihood in its data
+    /// step, one network call per level.
     #[arg(long, value_enum, default_value_t = MethodArg::QcsSgm)]
     pub method: MethodArg,
-    /// Number of noise levels T (geometric from β_1 to β_T); default 232 (qcs-sgm), 100
-    /// (pnp-probit).
+    /// qcs-sgm-ep: EP iterations per Langevin step at most.
+    #[arg(long, default_value_t = EpParams::DEFAULT.max_iterations)]
+    pub ep_iterations: u32,
+    /// qcs-sgm-ep: damping of the EP messages, in [0, 1).
+    #[arg(long, default_value_t = EpParams::DEFAULT.damping)]
+    pub ep_damping: f32,
+    /// qcs-sgm-ep: EP stops once the cavity moved less than this (in its standard deviations).
+    #[arg(long, default_value_t = EpParams::DEFAULT.tolerance)]
+    pub ep_tolerance: f32,
+    /// Number of noise levels T (geometric from β_1 to β_T); default 232 (qcs-sgm,
+    /// qcs-sgm-ep), 100 (pnp-probit).
     #[arg(long)]
     pub levels: Option<u32>,
-    /// A budget of network calls per sample instead of --levels: qcs-sgm runs T = ⌊(N − d)/K⌋
-    /// levels of K = --steps steps, d = 1 with --denoise (the same β range); pnp-probit runs
-    /// T = N levels. report.json states the true count.
+    /// A budget of network calls per sample instead of --levels: qcs-sgm and qcs-sgm-ep run
+    /// T = ⌊(N − d)/K⌋ levels of K = --steps steps, d = 1 with --denoise (the same β range);
+    /// pnp-probit runs T = N levels. report.json states the true count.
     #[arg(long, conflicts_with = "levels")]
     pub calls: Option<u64>,
     /// qcs-sgm: a final denoising step after the last level: Tweedie's formula at β_T with
@@ -138,9 +150,22 @@ impl ScheduleArgs {
     /// The settings of the chosen sampler for measurements of this kind.
     pub fn run_settings(&self, observed: &Observed) -> Result<RunSettings> {
         Ok(match self.method {
-            MethodArg::QcsSgm => RunSettings::QcsSgm(self.settings(observed)?),
+            MethodArg::QcsSgm | MethodArg::QcsSgmEp => {
+                RunSettings::QcsSgm(self.settings(observed)?)
+            }
             MethodArg::PnpProbit => RunSettings::Pnp(self.pnp_settings()?),
         })
+    }
+
+    /// The EP parameters of `qcs-sgm-ep`, checked.
+    pub fn ep_params(&self) -> Result<EpParams> {
+        let p = EpParams {
+            damping: self.ep_damping,
+            max_iterations: self.ep_iterations,
+            tolerance: self.ep_tolerance,
+        };
+        p.validate().map_err(|e| anyhow!("EP options: {e}"))?;
+        Ok(p)
     }
 
     /// The settings of Algorithm 1 for measurements of this kind.
@@ -258,6 +283,9 @@ pub enum MethodArg {
     QcsSgm,
     /// DiffPIR with the exact quantized likelihood (`qcs_core::pnp`).
     PnpProbit,
+    /// QCS-SGM+: the likelihood score by expectation propagation with the SVD of A (Meng &
+    /// Kabashima, AAAI 2024), for ill-conditioned or correlated sensing matrices.
+    QcsSgmEp,
 }
 
 impl MethodArg {
@@ -266,6 +294,7 @@ impl MethodArg {
         match self {
             MethodArg::QcsSgm => "qcs-sgm",
             MethodArg::PnpProbit => qcs_host::pnp::METHOD,
+            MethodArg::QcsSgmEp => "qcs-sgm-ep",
         }
     }
 }

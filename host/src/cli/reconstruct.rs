@@ -1,7 +1,7 @@
 //! `qcs reconstruct` and `qcs demo`: a frame decoded, checked against the model and the memory
 //! limit before anything is allocated, sampled, and written all together.
 
-use super::args::{PriorArgs, RunSettings, ScheduleArgs, SensorArgs};
+use super::args::{MethodArg, PriorArgs, RunSettings, ScheduleArgs, SensorArgs};
 use super::measure::measure_frame;
 use super::report;
 use super::signal::{load_digit, read_raw};
@@ -18,6 +18,7 @@ use qcs_host::pnp::reconstruct_pnp;
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
 use qcs_host::reconstruct::{reconstruct, Reconstruction};
+use qcs_host::svd::LeftSvd;
 use qcs_host::{data, image};
 use std::path::PathBuf;
 
@@ -213,7 +214,28 @@ impl Job<'_> {
         let settings = self.schedule.run_settings(&problem.observed)?;
         let chains = settings.chains();
         let op = problem.operator()?;
-        let lik = problem.likelihood()?;
+        // QCS-SGM+ needs U and S of A = USVᵀ: once per frame, before sampling.
+        let svd = match self.schedule.method {
+            MethodArg::QcsSgmEp => {
+                let t = std::time::Instant::now();
+                let svd = LeftSvd::of(&*op).map_err(|e| e.context(format!("{what}: SVD of A")))?;
+                eprintln!(
+                    "{what}: SVD of the {}×{} operator in {:.2} s (κ(AAᵀ) = {:.3e})",
+                    op.rows(),
+                    op.cols(),
+                    t.elapsed().as_secs_f64(),
+                    condition(&svd)
+                );
+                Some(svd)
+            }
+            MethodArg::QcsSgm | MethodArg::PnpProbit => None,
+        };
+        let lik = match &svd {
+            Some(svd) => {
+                svd.likelihood(&problem.observed, problem.sigma, self.schedule.ep_params()?)?
+            }
+            None => problem.likelihood()?,
+        };
         let model = ScoreModel::load(&self.prior.model)?;
         let mut prior = NetworkPrior::new(&model, shape, chains, self.prior_config(chains)?)?;
         eprintln!(
@@ -370,4 +392,11 @@ fn write_arrays(
     data::write_npy(&out.staged("std.npy"), &image, &rec.std)?;
     data::write_npy(&out.staged("samples.npy"), &samples, &rec.samples)?;
     Ok(())
+}
+
+/// `λ_max/λ_min` of `AAᵀ` (`∞` when it is singular).
+fn condition(svd: &LeftSvd) -> f64 {
+    let s = &svd.singular_values;
+    let (hi, lo) = (f64::from(s[0]), f64::from(s[s.len() - 1]));
+    (hi * hi) / (lo * lo)
 }

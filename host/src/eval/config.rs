@@ -16,6 +16,10 @@ pub enum Method {
     /// ill-conditioned operator only (its eigendecomposition is known by construction).
     #[serde(rename = "qcs-sgm-exact")]
     QcsSgmExact,
+    /// QCS-SGM+: Algorithm 1 with the likelihood score by expectation propagation given the SVD
+    /// of `A` ([`qcs_core::ep`], default [`EpParams`](qcs_core::ep::EpParams)); every cell.
+    #[serde(rename = "qcs-sgm-ep")]
+    QcsSgmEp,
     /// BIHT in a DCT / Haar basis (one-bit cells only), rescaled to [`Config::biht_norm`].
     #[serde(rename = "biht")]
     Biht,
@@ -39,6 +43,7 @@ impl Method {
         match self {
             Method::QcsSgm => "qcs-sgm",
             Method::QcsSgmExact => "qcs-sgm-exact",
+            Method::QcsSgmEp => "qcs-sgm-ep",
             Method::Biht => "biht",
             Method::LassoW => "lasso-w",
             Method::Ald => "ald",
@@ -51,14 +56,15 @@ impl Method {
         Ok(match s {
             "qcs-sgm" => Method::QcsSgm,
             "qcs-sgm-exact" => Method::QcsSgmExact,
+            "qcs-sgm-ep" => Method::QcsSgmEp,
             "biht" => Method::Biht,
             "lasso-w" => Method::LassoW,
             "ald" => Method::Ald,
             "pnp-probit" => Method::PnpProbit,
             _ => {
                 bail!(
-                    "unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, ald, pnp-probit, \
-                     biht or lasso-w"
+                    "unknown method {s:?}: expected qcs-sgm, qcs-sgm-exact, qcs-sgm-ep, ald, \
+                     pnp-probit, biht or lasso-w"
                 )
             }
         })
@@ -68,7 +74,11 @@ impl Method {
     pub fn is_score_based(self) -> bool {
         matches!(
             self,
-            Method::QcsSgm | Method::QcsSgmExact | Method::Ald | Method::PnpProbit
+            Method::QcsSgm
+                | Method::QcsSgmExact
+                | Method::QcsSgmEp
+                | Method::Ald
+                | Method::PnpProbit
         )
     }
 
@@ -76,7 +86,7 @@ impl Method {
     /// `operator`.
     pub fn applies_to(self, bits: u8, operator: OperatorChoice) -> bool {
         match self {
-            Method::QcsSgm | Method::PnpProbit => true,
+            Method::QcsSgm | Method::QcsSgmEp | Method::PnpProbit => true,
             Method::QcsSgmExact => bits == 0 && operator == OperatorChoice::IllConditioned,
             Method::Biht => bits == 1,
             Method::LassoW => bits != 1,

@@ -217,7 +217,7 @@ fn uncertainty_panel(
     let mut rows: Vec<[Vec<f32>; 4]> = Vec::new();
     for method in methods
         .iter()
-        .filter(|m| matches!(m, Method::QcsSgm | Method::QcsSgmExact | Method::Ald))
+        .filter(|m| m.is_score_based())
         .filter(|m| m.applies_to(bits, config.operator))
     {
         for &m in &config.measurements {

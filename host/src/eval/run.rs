@@ -12,8 +12,10 @@ use crate::pnp::{reconstruct_pnp, PnpDiverged, PnpSettings};
 use crate::prior::{NetworkPrior, PriorConfig};
 use crate::problem::{Observed, Problem};
 use crate::reconstruct::{self, score, Diverged, SamplerSettings};
+use crate::svd::LeftSvd;
 use anyhow::{anyhow, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use qcs_core::ep::EpParams;
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{DenseOperator, SensingOperator};
 use qcs_core::rng;
@@ -101,19 +103,28 @@ impl Worker {
                 )?;
                 let problem = Problem::from_frame(&measured.frame, &what)?;
                 let op = problem.operator()?;
-                self.method(ctx, job, &*op, problem.likelihood()?, &measured.targets)?
+                let svd = ep_svd(c.method, &*op)?;
+                let lik = match &svd {
+                    Some(svd) => {
+                        svd.likelihood(&problem.observed, problem.sigma, EpParams::DEFAULT)?
+                    }
+                    None => problem.likelihood()?,
+                };
+                self.method(ctx, job, &*op, lik, &measured.targets)?
             }
             OperatorChoice::IllConditioned => {
                 let (a, u, d2) = ill_conditioned(op_seed, c.m, h * w, cfg.condition)?;
                 let op = DenseOperator::new(&a, c.m, h * w).map_err(|e| anyhow!("{e}"))?;
                 let measured = measure_dense(&op, truth, c.bits, c.sigma, &mut noise)?;
-                let meas = match (&measured.observed, c.method) {
-                    (Observed::Linear(y), Method::QcsSgmExact) => Measurements::LinearExact {
+                let svd = ep_svd(c.method, &op)?;
+                let meas = match (&measured.observed, c.method, &svd) {
+                    (observed, _, Some(svd)) => svd.measurements(observed, EpParams::DEFAULT),
+                    (Observed::Linear(y), Method::QcsSgmExact, None) => Measurements::LinearExact {
                         y,
                         eigenvectors: &u,
                         eigenvalues: &d2,
                     },
-                    (observed, _) => observed.measurements(),
+                    (observed, _, None) => observed.measurements(),
                 };
                 let lik =
                     PseudoLikelihood::new(meas, c.sigma).map_err(|e| anyhow!("likelihood: {e}"))?;
@@ -163,7 +174,7 @@ impl Worker {
     }
 
     /// Runs the job's method on measurements already taken; `lik` is the score of the
-    /// measurements (the exact one for [`Method::QcsSgmExact`]).
+    /// measurements (the exact one for [`Method::QcsSgmExact`], EP for [`Method::QcsSgmEp`]).
     fn method(
         &mut self,
         ctx: &Shared<'_>,
@@ -177,7 +188,7 @@ impl Worker {
         let c = &job.cell;
         let cfg = ctx.config;
         Ok(match c.method {
-            Method::QcsSgm | Method::QcsSgmExact | Method::Ald => {
+            Method::QcsSgm | Method::QcsSgmExact | Method::QcsSgmEp | Method::Ald => {
                 let settings = SamplerSettings {
                     schedule: cfg.schedule.schedule(c.bits, c.calls)?,
                     chains: cfg.samples,
@@ -252,6 +263,15 @@ impl Worker {
         }
         Ok(self.prior.as_mut().expect("built above"))
     }
+}
+
+/// `U` and `S` of `A` for [`Method::QcsSgmEp`] (once per job, before sampling); `None` for the
+/// other methods.
+fn ep_svd(method: Method, op: &dyn SensingOperator) -> Result<Option<LeftSvd>> {
+    Ok(match method {
+        Method::QcsSgmEp => Some(LeftSvd::of(op)?),
+        _ => None,
+    })
 }
 
 /// The mean ℓ2 norm of the shipped test digits `from..` (BIHT's default scale).

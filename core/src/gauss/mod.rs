@@ -1,7 +1,8 @@
 //! Numerically stable standard-normal functions in pure `f32`: the scaled complementary
 //! error function [`erfcx`], the normal CDF [`ndtr`] and its logarithm [`log_ndtr`], the
-//! inverse Mills ratio [`upper_tail_mean`] and the truncated-normal mean
-//! [`truncated_normal_mean`].
+//! inverse Mills ratio [`upper_tail_mean`], the truncated-normal mean
+//! [`truncated_normal_mean`] and variance [`truncated_normal_variance`] (the latter for the
+//! expectation-propagation score of [`crate::ep`], with its own algorithm notes).
 //!
 //! These are the numerical kernel of the noise-perturbed pseudo-likelihood score (paper
 //! Theorem 1). With `s = √(σ² + β_t²‖a_m‖²)`, `z = a_mᵀx̃` and the quantization bin
@@ -107,6 +108,9 @@
 //! error is below 10⁻³⁷.
 
 use core::f32::consts::FRAC_1_SQRT_2;
+
+mod variance;
+pub use variance::truncated_normal_variance;
 
 /// `√(2/π)`.
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
