@@ -27,7 +27,7 @@ use qcs_host::model::{Device, ScoreModel};
 use qcs_host::pnp::{self, reconstruct_pnp, PnpSettings};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
-use qcs_host::reconstruct::{default_epsilon, reconstruct, SamplerSettings};
+use qcs_host::reconstruct::{budget_levels, default_epsilon, reconstruct, SamplerSettings};
 use qcs_host::sensing::{self, SensorQuantizer, SensorSettings};
 use qcs_host::{data, frame_file};
 use std::path::PathBuf;
@@ -661,11 +661,21 @@ impl Reconstructor {
             })
         } else {
             let p = Schedule::PAPER_MNIST;
+            let steps = o.steps.unwrap_or(p.steps_per_level);
+            // A budget of network calls: ⌊calls / steps⌋ levels over the same β range, as
+            // `qcs reconstruct --calls` (no denoising step here).
+            let levels = match (self.calls, o.levels) {
+                (Some(_), Some(_)) => anyhow::bail!("give calls or levels, not both"),
+                (Some(c), None) => {
+                    budget_levels(c, steps, false).map_err(|e| anyhow!("calls = {c}: {e}"))?
+                }
+                (None, l) => l.unwrap_or(p.levels),
+            };
             let schedule = Schedule::new(
                 o.beta_max.unwrap_or(p.beta_max),
                 o.beta_min.unwrap_or(p.beta_min),
-                o.levels.unwrap_or(p.levels),
-                o.steps.unwrap_or(p.steps_per_level),
+                levels,
+                steps,
                 o.epsilon
                     .unwrap_or_else(|| default_epsilon(&problem.observed)),
             )
@@ -790,13 +800,6 @@ impl Reconstructor {
                 )))
             }
         };
-        if let (METHOD, Some(c)) = (method, calls) {
-            return Err(v(format!(
-                "calls = {c}: a network-call budget applies to samplers that choose their own \
-                 steps; \"{METHOD}\" runs the whole schedule (levels × steps calls): leave \
-                 calls=None"
-            )));
-        }
         let device = match device {
             "cpu" => Device::Cpu,
             "cuda" => Device::Cuda,

@@ -108,3 +108,15 @@ def test_pnp_probit_equals_the_cli_and_counts_its_calls(cli, repo, digits, tmp_p
     assert r.report["schedule"]["levels"] == 6 and r.report["schedule"]["kappa"] == 0.5
     with pytest.raises(ValueError, match='steps and epsilon do not apply to method "pnp-probit"'):
         pnp.reconstruct(path, samples=1, steps=2)
+
+
+def test_a_call_budget_sets_the_levels_of_qcs_sgm(cli, repo, digits, tmp_path):
+    model = repo / "models/ncsnv2-mnist.onnx"
+    path = tmp_path / "d5.qcsf"
+    path.write_bytes(qcs.measure(digits[5], measurements=200))
+    r = qcs.Reconstructor(model=model, calls=10).reconstruct(path, samples=1, seed=2, steps=5)
+    assert r.report["network_calls"] == 10 and r.report["schedule"]["levels"] == 2
+    out = tmp_path / "budget-out"
+    subprocess.run([cli, "reconstruct", str(path), "--calls", "10", "--samples", "1", "--chain-seed", "2",
+                    "--model", str(model), "--out", str(out)], check=True, capture_output=True)
+    np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))
