@@ -178,6 +178,23 @@ impl Error {
         }
     }
 
+    /// Shorthand for [`Error::BufferTooSmall`] when `available < needed`.
+    pub(crate) fn check_capacity(
+        field: Field,
+        needed: usize,
+        available: usize,
+    ) -> Result<(), Error> {
+        if available < needed {
+            Err(Error::BufferTooSmall {
+                field,
+                needed,
+                available,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
     /// Returns [`Error::NonFinite`] for the first non-finite element of `values`.
     pub(crate) fn check_finite(field: Field, values: &[f32]) -> Result<(), Error> {
         match values.iter().position(|v| !v.is_finite()) {

@@ -61,14 +61,7 @@ impl PnpLayout {
     ///
     /// Errors: [`Error::BufferTooSmall`] (field `"slab"`) when `slab` is shorter.
     pub fn split<'b>(&self, slab: &'b mut [f32]) -> Result<PnpBuffers<'b>> {
-        let needed = self.slab_len();
-        if slab.len() < needed {
-            return Err(Error::BufferTooSmall {
-                field: "slab",
-                needed,
-                available: slab.len(),
-            });
-        }
+        Error::check_capacity("slab", self.slab_len(), slab.len())?;
         Ok(self.carve(slab))
     }
 
