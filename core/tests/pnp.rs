@@ -20,7 +20,20 @@ use qcs_core::Error;
 
 /// Tolerance of a float32 run against the float64 reference, absolute (values are O(1)): the
 /// measured worst differences are 8e-8 (data sub-problem, 25 steps) and 8e-8 (six levels).
+#[cfg(not(feature = "fast-math"))]
 const TOL: f64 = 1e-6;
+/// Tolerance with `fast-math`: the likelihood's `exp`, `ln` and square root come from micromath
+/// (bounds in `tests/fastmath.rs`), and their error accumulates over the 25 data steps and six
+/// levels. Measured worst differences: 8.8e-4 (data sub-problem) and 5.4e-4 (six levels); the
+/// bound leaves a margin of about 5x.
+#[cfg(feature = "fast-math")]
+const TOL: f64 = 5e-3;
+/// Tolerance of the data sub-problem's minimizer after 20,000 steps, absolute: measured 1.1e-6.
+#[cfg(not(feature = "fast-math"))]
+const ARGMIN_TOL: f64 = 1e-5;
+/// With `fast-math` the approximate gradient moves the minimizer itself: measured 1.05e-3.
+#[cfg(feature = "fast-math")]
+const ARGMIN_TOL: f64 = 5e-3;
 
 fn read_txt(name: &str) -> HashMap<String, Vec<f64>> {
     let text = std::fs::read_to_string(common::data_path(name)).expect("reference file");
@@ -199,7 +212,7 @@ fn data_subproblem_matches_reference_and_converges_to_the_minimizer() {
         step.steps = 20_000;
         solve_data_subproblem(&op, &lik, &cache, step, &x_hat, &mut z, &mut s.work()).unwrap();
         let d = max_diff(&z, &gd.g[&format!("argmin_{kind}")]);
-        assert!(d <= 1e-5, "{kind} minimizer: {d}"); // measured ≤ 1.1e-6
+        assert!(d <= ARGMIN_TOL, "{kind} minimizer: {d}");
     }
 }
 
