@@ -241,6 +241,16 @@ impl ScorePlan {
         self.shape.iter().product()
     }
 
+    /// Images per run.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The image shape `[C, H, W]`.
+    pub fn shape(&self) -> [usize; 3] {
+        self.shape
+    }
+
     /// A running state of the plan (one per thread).
     pub fn spawn(&self) -> Result<ScoreState> {
         let state = self

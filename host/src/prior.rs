@@ -9,7 +9,7 @@
 //! chain's image into a channels-first buffer before the network and the score back after it;
 //! for `C = 1` the two layouts are the same and nothing is copied.
 
-use crate::model::{Device, ScoreModel, ScoreState};
+use crate::model::{Device, ScoreModel, ScorePlan, ScoreState};
 use anyhow::{ensure, Result};
 use qcs_core::langevin::ScorePrior;
 use std::time::{Duration, Instant};
@@ -67,23 +67,27 @@ impl NetworkPrior {
         chains: usize,
         config: PriorConfig,
     ) -> Result<Self> {
-        ensure!(chains >= 1, "at least one chain is needed");
-        ensure!(
-            config.plan_batch >= 1 && chains.is_multiple_of(config.plan_batch),
-            "--plan-batch {} must be at least 1 and divide the number of chains ({chains})",
-            config.plan_batch
-        );
-        let groups = chains / config.plan_batch;
-        let threads = config.threads.clamp(1, groups);
+        check_batch(chains, config.plan_batch)?;
         let plan = model.plan(config.device, config.plan_batch, shape)?;
+        Self::from_plan(&plan, chains, config.threads)
+    }
+
+    /// One state per thread of an existing plan (plans are immutable and shared: frames of one
+    /// image shape reuse one optimization). The plan's batch must divide `chains`; at most
+    /// `chains / batch` of the `threads` are used.
+    pub fn from_plan(plan: &ScorePlan, chains: usize, threads: usize) -> Result<Self> {
+        let plan_batch = plan.batch();
+        check_batch(chains, plan_batch)?;
+        let threads = threads.clamp(1, chains / plan_batch);
         let states = (0..threads)
             .map(|_| plan.spawn())
             .collect::<Result<Vec<_>>>()?;
+        let shape = plan.shape();
         let image_len = plan.image_len();
         let scratch = if shape[0] > 1 { chains * image_len } else { 0 };
         Ok(Self {
             states,
-            plan_batch: config.plan_batch,
+            plan_batch,
             image_len,
             shape,
             chains,
@@ -159,6 +163,16 @@ impl ScorePrior for NetworkPrior {
         self.busy += t0.elapsed();
         Ok(())
     }
+}
+
+/// At least one chain, and a plan batch that divides the chains.
+fn check_batch(chains: usize, plan_batch: usize) -> Result<()> {
+    ensure!(chains >= 1, "at least one chain is needed");
+    ensure!(
+        plan_batch >= 1 && chains.is_multiple_of(plan_batch),
+        "--plan-batch {plan_batch} must be at least 1 and divide the number of chains ({chains})"
+    );
+    Ok(())
 }
 
 /// Runs the network over `x` into `out` (both network layout), `per_thread` values per state.

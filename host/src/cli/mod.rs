@@ -3,7 +3,9 @@
 //! shipped MNIST digit).
 
 mod args;
+mod batch;
 mod inspect;
+mod job;
 mod measure;
 mod reconstruct;
 mod report;
