@@ -40,8 +40,11 @@ impl MemoryEstimate {
         let chains = chains as u64;
         let f = 4u64; // bytes per f32
         let operator = match header.operator.kind {
-            OperatorKind::SeededGaussian => m.saturating_mul(n).saturating_mul(f),
-            _ => 0,
+            // Materialized from the seed, or the receiver's matrix copied for the frame.
+            OperatorKind::SeededGaussian | OperatorKind::Dense => {
+                m.saturating_mul(n).saturating_mul(f)
+            }
+            OperatorKind::Structured => 0,
         };
         // Codes, two bin edges and five per-measurement sampler vectors; iterates, prior
         // scores, raw and clamped samples per chain; gradient, mean and std.

@@ -8,6 +8,7 @@
 //! | [`sensing`] | the sensor side: `y = Q(Ax + n)` into a frame |
 //! | [`data`] | MNIST IDX, PNG and raw `f32` inputs; `.npy` output |
 //! | [`frame_file`] | frames on disk, read bounded by their declared length |
+//! | [`matrix`] | a sensing matrix the receiver holds (`.npy`), named in frames by its fingerprint |
 //! | [`problem`] | host decode: a measurement frame → operator, likelihood, shape |
 //! | [`model`] | the ONNX score network: loading, its declared input, plans per batch and device |
 //! | [`budget`] | the memory a reconstruction needs, from the frame header alone |
@@ -26,6 +27,7 @@ pub mod data;
 pub mod eval;
 pub mod frame_file;
 pub mod image;
+pub mod matrix;
 pub mod model;
 pub mod output;
 pub mod pnp;

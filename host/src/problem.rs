@@ -4,10 +4,12 @@
 //!
 //! The seeded Gaussian operator is materialized once into a dense matrix: regenerating its
 //! rows from the seed at every Langevin step (what a sensor does, to store 8 bytes) would
-//! cost more than the network on the host. The structured operator is used as it is.
+//! cost more than the network on the host. The structured operator is used as it is. A dense
+//! matrix that the frame names by its fingerprint comes from the receiver ([`SensingMatrix`]).
 
-use anyhow::{bail, Result};
-use qcs_core::frame::{self, FrameHeader, FrameOperator, QuantizerSpec, SignalShape};
+use crate::matrix::SensingMatrix;
+use anyhow::{bail, ensure, Result};
+use qcs_core::frame::{self, FrameHeader, FrameOperator, OperatorKind, QuantizerSpec, SignalShape};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{DenseOperator, SensingOperator, Structured};
 use qcs_core::quantizer::Quantizer;
@@ -105,6 +107,30 @@ pub enum HostOperator {
     Structured(Structured),
 }
 
+/// Whether the receiver has the frame's operator: a dense frame needs `matrix`, and `matrix`
+/// must be the one it names ([`SensingMatrix::check_frame`]); other frames regenerate theirs
+/// and take no matrix. `what` names the frame.
+pub fn check_operator_source(
+    h: &FrameHeader<'_>,
+    what: &str,
+    matrix: Option<&SensingMatrix>,
+) -> Result<()> {
+    match matrix {
+        Some(a) => a.check_frame(h, what),
+        None => {
+            ensure!(
+                h.operator.kind != OperatorKind::Dense,
+                "{what}: the frame names a dense {} × {} matrix by its fingerprint {:#018x} \
+                 (field `seed`) and does not carry it: give it with --matrix A.npy",
+                h.m(),
+                h.n(),
+                h.operator.seed
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Everything the sampler needs from one frame.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -126,10 +152,22 @@ pub struct Problem {
 impl Problem {
     /// Decodes a frame (`what` names its source in errors, e.g. the file path).
     pub fn from_frame(bytes: &[u8], what: &str) -> Result<Self> {
+        Self::from_frame_with(bytes, what, None)
+    }
+
+    /// Decodes a frame; a frame of a dense operator takes its matrix from `matrix`, checked
+    /// against the frame's shape and fingerprint ([`SensingMatrix::check_frame`]). Errors: a
+    /// dense frame without a matrix, a matrix for a frame of another kind, or the wrong matrix.
+    pub fn from_frame_with(
+        bytes: &[u8],
+        what: &str,
+        matrix: Option<&SensingMatrix>,
+    ) -> Result<Self> {
         let f = frame::decode(bytes).map_err(|e| anyhow::anyhow!("{what}: invalid frame: {e}"))?;
         let h: &FrameHeader<'_> = f.header();
         let m = h.m();
         let core = |e: qcs_core::Error| anyhow::anyhow!("{what}: {e}");
+        check_operator_source(h, what, matrix)?;
         let observed = match h.quantizer {
             QuantizerSpec::Unquantized => {
                 let mut y = vec![0.0; m];
@@ -142,17 +180,24 @@ impl Problem {
                 Observed::from_codes(spec, &codes).map_err(|e| anyhow::anyhow!("{what}: {e}"))?
             }
         };
-        let operator = match h.operator().map_err(core)? {
-            FrameOperator::SeededGaussian(op) => {
-                let mut data = vec![0.0; m * h.n()];
-                op.materialize(&mut data).map_err(core)?;
-                HostOperator::Dense {
-                    data,
-                    rows: m,
-                    cols: h.n(),
+        let operator = match matrix {
+            Some(a) => HostOperator::Dense {
+                data: a.values.clone(),
+                rows: a.rows,
+                cols: a.cols,
+            },
+            None => match h.operator().map_err(core)? {
+                FrameOperator::SeededGaussian(op) => {
+                    let mut data = vec![0.0; m * h.n()];
+                    op.materialize(&mut data).map_err(core)?;
+                    HostOperator::Dense {
+                        data,
+                        rows: m,
+                        cols: h.n(),
+                    }
                 }
-            }
-            FrameOperator::Structured(op) => HostOperator::Structured(op),
+                FrameOperator::Structured(op) => HostOperator::Structured(op),
+            },
         };
         Ok(Problem {
             signal: h.signal,

@@ -210,7 +210,8 @@ pub fn measure_with(
     })
 }
 
-/// `y = Q(Ax + n)` (eq. 1–2) of `x` with the noise drawn from `noise`, encoded as a frame.
+/// `y = Q(Ax + n)` (eq. 1–2) of `x` with the noise drawn from `noise`, encoded as a frame; the
+/// operator is the one `s` names (seeded or structured, regenerated from its seed).
 pub fn measure_frame(
     x: &[f32],
     shape: SignalShape,
@@ -219,30 +220,49 @@ pub fn measure_frame(
 ) -> Result<Measured> {
     let (m, n) = (s.measurements, x.len());
     check_settings(s)?;
+    let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
+    match s.operator {
+        OperatorKind::SeededGaussian => {
+            let op =
+                SeededGaussian::new(s.seed, m, n, s.scaling).map_err(core("--operator seeded"))?;
+            measure_frame_with(&op, x, shape, s, noise)
+        }
+        OperatorKind::Structured => {
+            let op =
+                Structured::new(s.seed, m, n, s.scaling).map_err(core("--operator structured"))?;
+            measure_frame_with(&op, x, shape, s, noise)
+        }
+        OperatorKind::Dense => bail!(
+            "--operator dense: a dense matrix is given as a file (--matrix A.npy), not by a seed"
+        ),
+    }
+}
+
+/// `y = Q(Ax + n)` of `x` with the operator `op` (any [`DescribedOperator`]: also a dense
+/// matrix named by its fingerprint), encoded as a frame. `s.measurements` must be `op`'s rows;
+/// `s.operator`, `s.seed` and `s.scaling` are `op`'s business.
+pub fn measure_frame_with(
+    op: &dyn DescribedOperator,
+    x: &[f32],
+    shape: SignalShape,
+    s: &SensorSettings,
+    noise: &mut Xoshiro128PlusPlus,
+) -> Result<Measured> {
+    let n = x.len();
+    check_settings(s)?;
     ensure!(
         shape.len() == n,
         "the signal has {n} values, its shape {}",
         shape.len()
     );
+    ensure!(
+        (op.rows(), op.cols()) == (s.measurements, n),
+        "the operator is {} × {}, the measurements {} and the signal {n} values",
+        op.rows(),
+        op.cols(),
+        s.measurements
+    );
     let core = |what: &'static str| move |e: qcs_core::Error| anyhow!("{what}: {e}");
-    let seeded;
-    let structured;
-    let op: &dyn DescribedOperator = match s.operator {
-        OperatorKind::SeededGaussian => {
-            seeded =
-                SeededGaussian::new(s.seed, m, n, s.scaling).map_err(core("--operator seeded"))?;
-            &seeded
-        }
-        OperatorKind::Structured => {
-            structured =
-                Structured::new(s.seed, m, n, s.scaling).map_err(core("--operator structured"))?;
-            &structured
-        }
-        OperatorKind::Dense => bail!(
-            "--operator: a sensor measures with an operator it regenerates from a seed \
-             (seeded or structured), not a dense matrix"
-        ),
-    };
     let q = measure_with(op, x, &s.quantizer, s.sigma, noise)?;
     let tq;
     let spec = match &q.quantizer {

@@ -5,6 +5,7 @@ The same code as the ``qcs`` command line (the Rust crates ``qcs-core`` and ``qc
 * :func:`measure` -- what a sensor does, ``y = Q(Ax + n)`` of a numpy array into a frame (bytes);
 * :class:`Frame` -- a decoded frame: header fields as attributes, ``codes`` as a numpy array,
   ``operator`` as ``A`` (``A @ x``, ``A.T @ r``, ``A.to_dense()``);
+* :func:`matrix_fingerprint` -- the name of a dense sensing matrix in a frame;
 * :class:`Reconstructor` -- the NCSNv2 prior loaded once; ``reconstruct`` draws posterior samples
   by annealed Langevin dynamics (the GIL is released while it samples) and returns numpy arrays.
 
@@ -18,10 +19,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._qcs import METHOD, Frame, Operator, measure
+from ._qcs import METHOD, Frame, Operator, matrix_fingerprint, measure
 from ._qcs import Reconstructor as _Reconstructor
 
-__all__ = ["METHOD", "Frame", "Operator", "Reconstruction", "Reconstructor", "measure"]
+__all__ = [
+    "METHOD",
+    "Frame",
+    "Operator",
+    "Reconstruction",
+    "Reconstructor",
+    "matrix_fingerprint",
+    "measure",
+]
 
 
 class Reconstruction(NamedTuple):
@@ -67,6 +76,8 @@ class Reconstructor(_Reconstructor):
                 --chain-seed``).
             levels, steps, beta_max, beta_min, epsilon: the schedule (keywords; default the
                 paper's MNIST settings, epsilon 2e-4 for one-bit and 2e-5 otherwise).
+            matrix: keyword; the dense (M, N) sensing matrix that frames of operator kind
+                ``"dense"`` name by their fingerprint (``measure(..., matrix=A)``).
 
         Returns:
             A :class:`Reconstruction` for one frame, a list of them for a list.

@@ -22,13 +22,22 @@ def measure(
     codewords: Sequence[float] | None = None,
     counter: int = 0,
     scaling: str = "per-measurement",
+    matrix: npt.ArrayLike | None = None,
 ) -> bytes:
     """``y = Q(Ax + n)`` of ``x`` ((H, W), (H, W, C) or (N,)) into a frame, as ``qcs measure``.
 
     ``operator``: ``"gaussian"`` (alias of ``"seeded"``: i.i.d. N(0, 1/M) rows from ``seed``) or
     ``"structured"``; ``bits`` 0 (unquantized) to 16; ``delta`` the uniform step for bits >= 2
     (default from the range of y); ``thresholds``/``codewords`` a non-uniform quantizer.
+    ``matrix``: a dense (M, N) sensing matrix instead (``measurements`` = M), named in the frame
+    by its fingerprint (operator kind ``"dense"``; ``operator`` and ``seed`` are then unused).
     Raises ValueError with the CLI's message for bad options or input."""
+
+def matrix_fingerprint(a: npt.ArrayLike) -> int:
+    """The fingerprint naming the dense (M, N) matrix ``a`` in a frame (its ``seed`` field): the
+    first 8 bytes of the SHA-256 of its float32 values, little-endian, row-major, as a
+    little-endian integer (docs/FRAME_FORMAT.md). ValueError for an array that is not 2-D or not
+    finite."""
 
 class Operator:
     """The operator A of a frame, regenerated from its seed (or its transpose ``A.T``)."""
@@ -73,7 +82,9 @@ class Frame:
     @property
     def values(self) -> npt.NDArray[np.float32] | None: ...
     @property
-    def operator(self) -> Operator: ...
+    def operator(self) -> Operator:
+        """The operator A; ValueError for a dense matrix, which the frame names by its
+        fingerprint (``seed``) and does not carry."""
     def to_bytes(self) -> bytes: ...
     def __bytes__(self) -> bytes: ...
     def __len__(self) -> int: ...
@@ -117,6 +128,7 @@ class Reconstructor:
         beta_max: float | None = None,
         beta_min: float | None = None,
         epsilon: float | None = None,
+        matrix: npt.ArrayLike | None = None,
     ) -> Reconstruction: ...
     @overload
     def reconstruct(
@@ -130,4 +142,5 @@ class Reconstructor:
         beta_max: float | None = None,
         beta_min: float | None = None,
         epsilon: float | None = None,
+        matrix: npt.ArrayLike | None = None,
     ) -> list[Reconstruction]: ...

@@ -23,6 +23,7 @@ use qcs_core::operator::{Scaling, SensingOperator};
 use qcs_core::pnp::PnpSchedule;
 use qcs_core::rng;
 use qcs_host::budget::{self, DEFAULT_MAX_MEMORY};
+use qcs_host::matrix::SensingMatrix;
 use qcs_host::model::{Device, ScoreModel};
 use qcs_host::pnp::{self, reconstruct_pnp, PnpSettings};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
@@ -62,6 +63,30 @@ fn as_f32<'py>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArrayDyn<'py, f32>> 
         .map_err(|e: PyErr| PyValueError::new_err(format!("x: not a float32 array: {e}")))
 }
 
+/// A 2-D array as a sensing matrix (`float32` values, C order); `label` names it in errors.
+fn sensing_matrix(a: &Bound<'_, PyAny>, label: &str) -> PyResult<SensingMatrix> {
+    let arr = as_f32(a)?;
+    let [rows, cols] = arr.shape()[..] else {
+        return Err(PyValueError::new_err(format!(
+            "{label}: an array of shape {:?}; a sensing matrix is 2-D, (M, N)",
+            arr.shape()
+        )));
+    };
+    SensingMatrix::new(
+        arr.as_slice()?.to_vec(),
+        rows,
+        cols,
+        std::path::Path::new(label),
+    )
+    .map_err(value_or_os_error)
+}
+
+/// The fingerprint that names a dense matrix in a frame; see `qcs.matrix_fingerprint`.
+#[pyfunction]
+fn matrix_fingerprint(a: &Bound<'_, PyAny>) -> PyResult<u64> {
+    Ok(sensing_matrix(a, "a")?.fingerprint)
+}
+
 /// The operator named `name`: the core's names (`seeded`, `structured`, `dense`) and
 /// `gaussian`, an alias of `seeded`.
 fn operator_kind(name: &str) -> Result<OperatorKind> {
@@ -96,7 +121,7 @@ fn scaling_name(s: Scaling) -> &'static str {
 #[pyfunction]
 #[pyo3(signature = (x, *, measurements, bits=1, sigma=0.05, operator="gaussian", seed=12345,
     noise_seed=1, delta=None, thresholds=None, codewords=None, counter=0,
-    scaling="per-measurement"))]
+    scaling="per-measurement", matrix=None))]
 #[allow(clippy::too_many_arguments)]
 fn measure<'py>(
     py: Python<'py>,
@@ -112,7 +137,9 @@ fn measure<'py>(
     codewords: Option<Vec<f32>>,
     counter: u32,
     scaling: &str,
+    matrix: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let matrix = matrix.map(|a| sensing_matrix(a, "matrix")).transpose()?;
     let settings = (|| -> Result<SensorSettings> {
         ensure!(
             (0..=16).contains(&bits),
@@ -164,7 +191,21 @@ fn measure<'py>(
     let bytes = py
         .detach(|| {
             let mut noise = rng::stream_rng(noise_seed, 0);
-            sensing::measure_frame(values, shape, &settings, &mut noise)
+            match &matrix {
+                None => sensing::measure_frame(values, shape, &settings, &mut noise),
+                Some(a) => {
+                    ensure!(
+                        (a.rows, a.cols) == (settings.measurements, values.len()),
+                        "matrix: {} × {}, but measurements = {} and x has {} values",
+                        a.rows,
+                        a.cols,
+                        settings.measurements,
+                        values.len()
+                    );
+                    let op = a.named(settings.scaling)?;
+                    sensing::measure_frame_with(&op, values, shape, &settings, &mut noise)
+                }
+            }
         })
         .map_err(value_or_os_error)?
         .frame;
@@ -237,7 +278,8 @@ struct Frame {
     crc: u32,
     codes: Option<Vec<u16>>,
     values: Option<Vec<f32>>,
-    op: FrameOperator,
+    /// `None` for a dense matrix, which the frame names and does not carry.
+    op: Option<FrameOperator>,
 }
 
 impl Frame {
@@ -272,7 +314,10 @@ impl Frame {
                 }
             }
         }
-        let op = h.operator().map_err(core)?;
+        let op = match h.operator.kind {
+            OperatorKind::Dense => None,
+            _ => Some(h.operator().map_err(core)?),
+        };
         let s = h.signal;
         Ok(Frame {
             counter: h.counter,
@@ -341,13 +386,21 @@ impl Frame {
         self.values.as_deref().map(|v| PyArray1::from_slice(py, v))
     }
 
-    /// The operator `A` the frame describes.
+    /// The operator `A` the frame describes; ValueError for a dense matrix (named by its
+    /// fingerprint, `seed`, and not carried).
     #[getter]
-    fn operator(&self) -> Operator {
-        Operator {
-            op: self.op,
+    fn operator(&self) -> PyResult<Operator> {
+        let op = self.op.ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "operator: the frame names a dense {} × {} matrix by its fingerprint {:#018x} \
+                 and does not carry it",
+                self.m, self.n, self.seed
+            ))
+        })?;
+        Ok(Operator {
+            op,
             transposed: false,
-        }
+        })
     }
 
     /// The frame's bytes.
@@ -624,10 +677,11 @@ impl Reconstructor {
         chains: usize,
         seed: u64,
         o: ScheduleOptions,
+        matrix: Option<&SensingMatrix>,
     ) -> Result<Job> {
         let config = self.prior_config(chains)?;
         budget::preflight(bytes, &what, &self.model, &config, chains, self.max_memory)?;
-        let problem = Problem::from_frame(bytes, &what)?;
+        let problem = Problem::from_frame_with(bytes, &what, matrix)?;
         let shape = problem.image_shape(&what)?;
         let settings = if self.method == pnp::METHOD {
             if o.steps.is_some() || o.epsilon.is_some() {
@@ -867,7 +921,7 @@ impl Reconstructor {
     /// Reconstructs one frame, or a list of frames; see `qcs.Reconstructor.reconstruct`.
     /// Returns `(mean, std, samples, report_json)` per frame.
     #[pyo3(signature = (frames, samples=4, seed=0, *, levels=None, steps=None, beta_max=None,
-        beta_min=None, epsilon=None))]
+        beta_min=None, epsilon=None, matrix=None))]
     #[allow(clippy::too_many_arguments)]
     fn reconstruct<'py>(
         &self,
@@ -880,7 +934,9 @@ impl Reconstructor {
         beta_max: Option<f32>,
         beta_min: Option<f32>,
         epsilon: Option<f32>,
+        matrix: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let matrix = matrix.map(|a| sensing_matrix(a, "matrix")).transpose()?;
         if samples < 1 {
             return Err(PyValueError::new_err(format!(
                 "--samples must be at least 1, got {samples}"
@@ -911,7 +967,7 @@ impl Reconstructor {
         };
         let jobs = inputs
             .into_iter()
-            .map(|(bytes, what)| self.job(&bytes, what, chains, seed, options))
+            .map(|(bytes, what)| self.job(&bytes, what, chains, seed, options, matrix.as_ref()))
             .collect::<Result<Vec<_>>>()
             .map_err(value_or_os_error)?;
         // The sampling runs without the GIL: other Python threads go on meanwhile.
@@ -956,6 +1012,7 @@ impl Reconstructor {
 #[pymodule]
 fn _qcs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(measure, m)?)?;
+    m.add_function(wrap_pyfunction!(matrix_fingerprint, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<Operator>()?;
     m.add_class::<Reconstructor>()?;

@@ -4,7 +4,7 @@
 //! from an operator to its spec.
 
 use super::{OperatorKind, OperatorSpec, QuantizerSpec};
-use crate::operator::{SeededGaussian, SensingOperator, Structured};
+use crate::operator::{DenseOperator, Scaling, SeededGaussian, SensingOperator, Structured};
 use crate::quantizer::{Quantizer, ThresholdQuantizer, UniformQuantizer, MAX_BITS};
 use crate::{Error, Result};
 
@@ -107,6 +107,77 @@ impl DescribedOperator for Structured {
             kind: OperatorKind::Structured,
             seed: self.seed(),
             scaling: self.scaling(),
+        }
+    }
+}
+
+/// A dense matrix that a frame names instead of carrying (operator kind 3,
+/// [`OperatorKind::Dense`]): the frame's `seed` field holds the matrix's fingerprint and the
+/// receiver checks it against the matrix it holds. `docs/FRAME_FORMAT.md` defines the
+/// fingerprint: the first 8 bytes of the SHA-256 of the matrix's `f32` values (little-endian,
+/// row-major), read as a little-endian `u64`. The core has no SHA-256: the sender computes the
+/// fingerprint once per matrix (the host's `qcs_host::matrix`) and keeps it with the matrix.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedDense<'a> {
+    matrix: DenseOperator<'a>,
+    fingerprint: u64,
+    scaling: Scaling,
+}
+
+impl<'a> NamedDense<'a> {
+    /// The matrix with its fingerprint and the entry scaling the sender declares (informative:
+    /// the receiver uses the matrix as it is).
+    pub fn new(matrix: DenseOperator<'a>, fingerprint: u64, scaling: Scaling) -> Self {
+        Self {
+            matrix,
+            fingerprint,
+            scaling,
+        }
+    }
+
+    /// The matrix.
+    pub fn matrix(&self) -> DenseOperator<'a> {
+        self.matrix
+    }
+
+    /// Its fingerprint, the frame's `seed` field.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
+
+impl SensingOperator for NamedDense<'_> {
+    fn rows(&self) -> usize {
+        self.matrix.rows()
+    }
+
+    fn cols(&self) -> usize {
+        self.matrix.cols()
+    }
+
+    fn scratch_len(&self) -> usize {
+        self.matrix.scratch_len()
+    }
+
+    fn forward(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) -> Result<()> {
+        self.matrix.forward(x, y, scratch)
+    }
+
+    fn adjoint(&self, r: &[f32], x: &mut [f32], scratch: &mut [f32]) -> Result<()> {
+        self.matrix.adjoint(r, x, scratch)
+    }
+
+    fn row_norms_sq(&self, out: &mut [f32]) -> Result<()> {
+        self.matrix.row_norms_sq(out)
+    }
+}
+
+impl DescribedOperator for NamedDense<'_> {
+    fn operator_spec(&self) -> OperatorSpec {
+        OperatorSpec {
+            kind: OperatorKind::Dense,
+            seed: self.fingerprint,
+            scaling: self.scaling,
         }
     }
 }

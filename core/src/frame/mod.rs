@@ -79,7 +79,7 @@ mod kinds;
 mod spec;
 mod wire;
 
-pub use build::{DescribedOperator, FrameOperator, FrameQuantizer};
+pub use build::{DescribedOperator, FrameOperator, FrameQuantizer, NamedDense};
 pub use decode::{decode, peek_len, Frame};
 pub use encode::{encode_codes, encode_values, encoded_len};
 pub use floats::{Floats, FloatsIter};

@@ -12,11 +12,15 @@ root (python3 core/tests/reference/frame_reference.py); it
 * writes corrupted frames core/tests/data/frame_bad_<name>.bin and the manifest
   core/tests/data/frame_bad.csv (file, error, field) naming the error the document
   prescribes, after checking that this decoder reports exactly that error;
-* writes a small seed corpus for the fuzzer to core/fuzz/corpus/decode/.
+* writes a small seed corpus for the fuzzer to core/fuzz/corpus/decode/;
+* writes the matrix the dense known-answer frame names by its fingerprint,
+  core/tests/data/frame_thresholds2_dense_matrix.npy (host/tests/matrix.rs checks the
+  host's fingerprint of it against the frame's `seed`).
 
 Only the standard library and numpy are used.
 """
 
+import hashlib
 import random
 import struct
 import zlib
@@ -48,6 +52,18 @@ class FrameError(Exception):
         super().__init__(f"{error}({field})")
         self.error = error
         self.field = field
+
+
+def matrix_fingerprint(a):
+    """The fingerprint that names a dense matrix in `seed` (operator 3): the first 8 bytes of the
+    SHA-256 of its values as f32, little-endian, row-major, read as a little-endian u64."""
+    data = np.ascontiguousarray(np.asarray(a, dtype="<f4")).tobytes()
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+
+
+def dense_matrix():
+    """The 50 x 64 matrix the known-answer dense frame names (written next to it as .npy)."""
+    return np.random.default_rng(3).standard_normal((50, 64)).astype("<f4")
 
 
 def f32(x):
@@ -275,7 +291,8 @@ def known_answer_cases():
         [rng.randrange(2**16) for _ in range(5)],
     )
     cases["thresholds2_dense"] = (
-        header(n=64, height=8, width=8, channels=1, m=50, sigma=0.1, seed=99, operator=3,
+        header(n=64, height=8, width=8, channels=1, m=50, sigma=0.1,
+               seed=matrix_fingerprint(dense_matrix()), operator=3,
                scaling=0, quantizer=2, bits=2, thresholds=[-0.5, 0.0, 0.75],
                codewords=[-1.0, -0.25, 0.375, 1.5], counter=3),
         [rng.randrange(4) for _ in range(50)],
@@ -434,6 +451,7 @@ def main():
         (CORPUS / f"bad_{name}").write_bytes(b)
         rows.append(f"frame_bad_{name}.bin,{error},{field}")
     (DATA / "frame_bad.csv").write_text("\n".join(rows) + "\n")
+    np.save(DATA / "frame_thresholds2_dense_matrix.npy", dense_matrix())
     print(f"wrote {len(cases)} known-answer frames, {len(rows) - 1} bad frames")
 
 

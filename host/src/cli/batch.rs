@@ -10,7 +10,7 @@
 //! the cores instead, and the plans.
 
 use super::job::{prior_config, Job, Outcome, PlanCache};
-use super::reconstruct::{truth_file, ReconstructArgs};
+use super::reconstruct::{load_matrix, truth_file, ReconstructArgs};
 use super::report::f32_json;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -141,6 +141,7 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
     .min(frames.len());
     // Every frame in flight may use its share of the limit.
     let max_memory = a.prior.max_memory / jobs as u64;
+    let matrix = load_matrix(a)?;
     let model = ScoreModel::load(&a.prior.model)?;
     let summary = OutputDir::prepare(&a.out, &SUMMARY, "--out")?;
     let names = folder_names(frames);
@@ -182,6 +183,7 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
                         max_memory,
                         plans: Some(&plans),
                         quiet: true,
+                        matrix: matrix.as_ref(),
                     };
                     let out = job.check(&dir, &[])?;
                     job.run(out)

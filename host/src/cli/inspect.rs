@@ -133,11 +133,15 @@ fn print_text(v: &Value) {
     println!("signal       {shape}");
     println!("measurements M = {}, σ = {}", v["measurements"], v["sigma"]);
     let op = &v["operator"];
+    let seed = match (op["kind"].as_str(), op["seed"].as_u64()) {
+        // A dense matrix is named by its fingerprint, written as `qcs reconstruct` reports it.
+        (Some("dense"), Some(s)) => format!("matrix fingerprint {s:#018x} (not carried)"),
+        _ => format!("seed {}", op["seed"]),
+    };
     println!(
-        "operator     {} (code {}), seed {}, scaling {}",
+        "operator     {} (code {}), {seed}, scaling {}",
         op["kind"].as_str().unwrap_or(""),
         op["code"],
-        op["seed"],
         op["scaling"].as_str().unwrap_or("")
     );
     let q = &v["quantizer"];

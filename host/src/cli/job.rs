@@ -11,11 +11,12 @@ use qcs_host::budget;
 use qcs_host::data;
 use qcs_host::image;
 use qcs_host::image::{Panel, Tile};
+use qcs_host::matrix::SensingMatrix;
 use qcs_host::model::{ScoreModel, ScorePlan};
 use qcs_host::output::OutputDir;
 use qcs_host::pnp::reconstruct_pnp;
 use qcs_host::prior::{NetworkPrior, PriorConfig};
-use qcs_host::problem::Problem;
+use qcs_host::problem::{self, Problem};
 use qcs_host::reconstruct::{reconstruct, Reconstruction};
 use qcs_host::svd::LeftSvd;
 use std::path::Path;
@@ -136,6 +137,8 @@ pub struct Job<'a> {
     pub plans: Option<&'a PlanCache<'a>>,
     /// Many-frames mode: no progress bar over steps, one line per frame.
     pub quiet: bool,
+    /// The dense matrix that frames of operator kind `dense` name (`--matrix`).
+    pub matrix: Option<&'a SensingMatrix>,
 }
 
 impl Job<'_> {
@@ -153,6 +156,7 @@ impl Job<'_> {
             chains,
             self.max_memory,
         )?;
+        problem::check_operator_source(&h, what, self.matrix)?;
         if let Some(t) = self.truth {
             ensure!(
                 t.values.len() == h.n(),
@@ -170,7 +174,7 @@ impl Job<'_> {
     /// Decodes, samples, writes into `out` and commits it.
     pub fn run(self, out: OutputDir) -> Result<Outcome> {
         let what = self.what;
-        let problem = Problem::from_frame(self.bytes, what)?;
+        let problem = Problem::from_frame_with(self.bytes, what, self.matrix)?;
         let shape = problem.image_shape(what)?;
         let [c, h, w] = shape;
         let settings = self.schedule.run_settings(&problem.observed)?;

@@ -2,10 +2,12 @@
 
 use super::args::SensorArgs;
 use super::signal::{load_signal, Signal, SignalSource};
-use anyhow::{Context, Result};
+use anyhow::{ensure, Context, Result};
 use clap::Args;
 use qcs_core::frame;
 use qcs_core::rng;
+use qcs_host::budget;
+use qcs_host::matrix::SensingMatrix;
 use qcs_host::sensing;
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +29,11 @@ pub struct MeasureArgs {
     pub channels: u32,
     #[command(flatten)]
     pub sensor: SensorArgs,
+    /// A dense sensing matrix instead of a seeded operator: a `.npy` array [M, N] of float32 or
+    /// float64 (M = its rows). The frame names it by its fingerprint (operator kind `dense`,
+    /// docs/FRAME_FORMAT.md); the receiver needs the same file (`qcs reconstruct --matrix`).
+    #[arg(long, conflicts_with_all = ["measurements", "operator", "seed"])]
+    pub matrix: Option<PathBuf>,
     /// The frame file to write (`-`: standard output; the summary then goes to stderr).
     #[arg(long, short)]
     pub out: PathBuf,
@@ -71,13 +78,37 @@ pub fn run(a: MeasureArgs) -> Result<()> {
             a.out.display()
         );
     }
+    let matrix = a
+        .matrix
+        .as_deref()
+        .map(|p| SensingMatrix::load(p, budget::DEFAULT_MAX_MEMORY))
+        .transpose()?;
     let x = load_signal(&a.source, a.height, a.width, a.channels)?;
-    let bytes = measure_frame(&x, &a.sensor)?;
+    let (bytes, m) = match &matrix {
+        None => (measure_frame(&x, &a.sensor)?, a.sensor.measurements),
+        Some(matrix) => {
+            ensure!(
+                matrix.cols == x.values.len(),
+                "--matrix {}: {} columns, but the signal ({}) has N = {} values",
+                matrix.path.display(),
+                matrix.cols,
+                x.label,
+                x.values.len()
+            );
+            let mut settings = a.sensor.settings()?;
+            settings.measurements = matrix.rows;
+            let op = matrix.named(settings.scaling)?;
+            let mut noise = rng::stream_rng(a.sensor.noise_seed, 0);
+            let measured =
+                sensing::measure_frame_with(&op, &x.values, x.shape, &settings, &mut noise)?;
+            (measured.frame, matrix.rows)
+        }
+    };
     let summary = format!(
         "{}: N = {}, M = {}, {} → {} ({} bytes)",
         x.label,
         x.values.len(),
-        a.sensor.measurements,
+        m,
         quantizer_label(&bytes),
         if to_stdout {
             "standard output".to_string()

@@ -10,6 +10,7 @@ use clap::Args;
 use qcs_core::frame;
 use qcs_host::data;
 use qcs_host::frame_file;
+use qcs_host::matrix::SensingMatrix;
 use qcs_host::model::ScoreModel;
 use std::path::PathBuf;
 
@@ -35,6 +36,11 @@ pub struct ReconstructArgs {
     /// --threads threads, default 1).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// The dense sensing matrix (`.npy`, [M, N]) that frames of operator kind `dense` name by
+    /// its fingerprint (`qcs measure --matrix`); checked against each frame's M, N and
+    /// fingerprint.
+    #[arg(long)]
+    pub matrix: Option<PathBuf>,
     /// Output directory (created if missing; its files are replaced together at the end). Many
     /// frames: one folder per frame (named after the frame) and the summary.
     #[arg(long, default_value = "qcs-out")]
@@ -84,6 +90,7 @@ pub fn run_reconstruct(a: ReconstructArgs) -> Result<()> {
         }),
         (None, None) => None,
     };
+    let matrix = load_matrix(&a)?;
     let model = ScoreModel::load(&a.prior.model)?;
     let job = Job {
         bytes: &bytes,
@@ -97,9 +104,18 @@ pub fn run_reconstruct(a: ReconstructArgs) -> Result<()> {
         max_memory: a.prior.max_memory,
         plans: None,
         quiet: false,
+        matrix: matrix.as_ref(),
     };
     let out = job.check(&a.out, &[])?;
     job.run(out).map(|_| ())
+}
+
+/// The `--matrix` of `a`, loaded within `--max-memory`.
+pub fn load_matrix(a: &ReconstructArgs) -> Result<Option<SensingMatrix>> {
+    a.matrix
+        .as_deref()
+        .map(|p| SensingMatrix::load(p, a.prior.max_memory))
+        .transpose()
 }
 
 /// A truth file: a PNG (read with the frame's `channels`) or raw little-endian f32 values.
@@ -142,6 +158,7 @@ pub fn run_demo(a: DemoArgs) -> Result<()> {
         max_memory: a.prior.max_memory,
         plans: None,
         quiet: false,
+        matrix: None,
     };
     let out = job.check(&a.out, &["frame.qcsf"])?;
     std::fs::write(out.staged("frame.qcsf"), &bytes)
