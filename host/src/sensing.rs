@@ -233,7 +233,8 @@ pub fn measure_frame(
             measure_frame_with(&op, x, shape, s, noise)
         }
         OperatorKind::Dense => bail!(
-            "--operator dense: a dense matrix is given as a file (--matrix A.npy), not by a seed"
+            "--operator dense: a dense matrix is given as the matrix itself (--matrix A.npy; \
+             Python: matrix=A), not by a seed"
         ),
     }
 }

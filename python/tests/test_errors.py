@@ -13,7 +13,7 @@ X = np.full((28, 28), 0.5, dtype=np.float32)
     (dict(measurements=10, bits=17), "--bits 17 is out of range: expected 0 (unquantized) to 16"),
     (dict(measurements=10, sigma=-1.0), "--sigma = -1e0 is out of range"),
     (dict(measurements=10, bits=1, delta=0.5), "--delta 0.5 applies to uniform quantizers of --bits 2 or more"),
-    (dict(measurements=10, operator="dense"), "--operator: a sensor measures with an operator it regenerates"),
+    (dict(measurements=10, operator="dense"), "--operator dense: a dense matrix is given as the matrix itself"),
     (dict(measurements=10, operator="fourier"), "--operator fourier: expected gaussian (an alias of seeded)"),
     (dict(measurements=10, thresholds=[0.0]), "--thresholds and --codewords go together"),
     (dict(measurements=900, operator="structured"), "--operator structured"),
