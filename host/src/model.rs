@@ -178,14 +178,43 @@ impl ScoreModel {
     /// An optimized plan for batches of exactly `batch` images of shape `[channels, height,
     /// width]` on `device`.
     pub fn plan(&self, device: Device, batch: usize, shape: [usize; 3]) -> Result<ScorePlan> {
-        ensure!(batch >= 1, "the plan batch must be at least 1");
         if device == Device::Cuda && !cfg!(feature = "gpu") {
             bail!("--device cuda: this qcs was built without the `gpu` feature (cargo build --features gpu)");
         }
+        let typed = self.typed(batch, shape)?;
         let [c, h, w] = shape;
         let ctx = || {
             format!(
                 "{}: cannot build a plan for input [{batch}, {c}, {h}, {w}] on {device:?}",
+                self.path.display()
+            )
+        };
+        let runtime = tract_core::runtime::runtime_for_name(device.runtime_name())
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(|| format!("--device {}: runtime unavailable", device.runtime_name()))?
+            .with_context(|| {
+                format!("--device {}: no such tract runtime", device.runtime_name())
+            })?;
+        let runnable = runtime
+            .prepare(typed)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(ctx)?;
+        Ok(ScorePlan {
+            runnable: Arc::from(runnable),
+            batch,
+            shape,
+        })
+    }
+
+    /// The network typed and decluttered for batches of exactly `batch` images of shape
+    /// `[channels, height, width]`, before any runtime's optimization (what a runtime's plan,
+    /// or a profiler, starts from); its output shape checked to be the input's.
+    pub fn typed(&self, batch: usize, shape: [usize; 3]) -> Result<TypedModel> {
+        ensure!(batch >= 1, "the plan batch must be at least 1");
+        let [c, h, w] = shape;
+        let ctx = || {
+            format!(
+                "{}: cannot type the network for input [{batch}, {c}, {h}, {w}]",
                 self.path.display()
             )
         };
@@ -208,21 +237,7 @@ impl ScoreModel {
             self.path.display(),
             out.shape
         );
-        let runtime = tract_core::runtime::runtime_for_name(device.runtime_name())
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-            .with_context(|| format!("--device {}: runtime unavailable", device.runtime_name()))?
-            .with_context(|| {
-                format!("--device {}: no such tract runtime", device.runtime_name())
-            })?;
-        let runnable = runtime
-            .prepare(typed)
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-            .with_context(ctx)?;
-        Ok(ScorePlan {
-            runnable: Arc::from(runnable),
-            batch,
-            shape,
-        })
+        Ok(typed)
     }
 }
 

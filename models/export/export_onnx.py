@@ -11,7 +11,9 @@ Writes
   * OUT (default models/ncsnv2-mnist.onnx): input `x` float32 [B, 1, 28, 28] in [0, 1], output
     `body` float32 [B, 1, 28, 28] = score(x, sigma) * sigma (the host divides by sigma); B is a
     dynamic dimension named `batch`.  Legacy TorchScript exporter (dynamo=False), opset 17,
-    weights inside the file, bilinear Resize with align_corners (scale 2).
+    weights inside the file, bilinear Resize with align_corners (scale 2); then the exact
+    rewrites of models/export/simplify.py (ELU as Relu + Exp(Min(x, 0)) - 1, 5x5 max pools as
+    5x1 then 1x5), which tract runs faster with the same float32 result (--no-simplify: none).
   * OUT with .json instead of .onnx: the model card data the host reads (ngf, training step,
     sigma schedule, input range, output meaning, sha256 of the .onnx, ...).
   * models/golden/ (--golden-dir): golden_input.f32, golden_output.f32 (raw little-endian float32,
@@ -32,12 +34,14 @@ import numpy as np
 import torch
 
 from models.data import mnist
+from models.export.simplify import simplify
 from models.train.ncsnv2 import NCSNv2, count_macs, count_params, geometric_sigmas
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
 
-EXPECTED_OPS = {'Conv', 'InstanceNormalization', 'ReduceMean', 'Elu', 'MaxPool', 'AveragePool',
+EXPECTED_OPS = {'Conv', 'InstanceNormalization', 'ReduceMean', 'Elu', 'Relu', 'Min', 'Exp', 'MaxPool',
+                'AveragePool',
                 'Resize', 'Add', 'Sub', 'Mul', 'Div', 'Sqrt', 'Shape', 'Gather', 'Unsqueeze',
                 'Concat', 'Reshape', 'Constant', 'Cast', 'Slice', 'Pow', 'ReduceSum', 'Expand',
                 'ConstantOfShape', 'Squeeze', 'Identity', 'Range', 'Equal', 'Where', 'ReduceProd'}
@@ -100,6 +104,7 @@ def main(argv=None):
     p.add_argument('--golden-dir', default=os.path.join(REPO, 'models/golden'))
     p.add_argument('--opset', type=int, default=17)
     p.add_argument('--tol', type=float, default=1e-4)
+    p.add_argument('--no-simplify', action='store_true', help='keep the graph as torch exports it')
     args = p.parse_args(argv)
     torch.set_num_threads(1)
 
@@ -110,6 +115,9 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     export(model, args.out, args.opset)
     m = onnx.load(args.out)
+    if not args.no_simplify:
+        m = simplify(m)
+        onnx.save(m, args.out)
     onnx.checker.check_model(m)
     ops = sorted({n.op_type for n in m.graph.node})
     unexpected = sorted(set(ops) - EXPECTED_OPS)
