@@ -43,6 +43,32 @@ impl PriorConfig {
     }
 }
 
+impl PriorConfig {
+    /// The device's defaults ([`default_for`](Self::default_for)) for `chains` chains, with
+    /// `threads` and `plan_batch` (the options `--threads` and `--plan-batch`) over them.
+    /// Errors: 0 threads; a plan batch that is 0 or does not divide the chains.
+    pub fn with_options(
+        device: Device,
+        chains: usize,
+        threads: Option<usize>,
+        plan_batch: Option<usize>,
+    ) -> Result<Self> {
+        let mut config = Self::default_for(device, chains);
+        if let Some(t) = threads {
+            ensure!(t >= 1, "--threads must be at least 1, got {t}");
+            config.threads = t;
+        }
+        if let Some(b) = plan_batch {
+            ensure!(
+                b >= 1 && chains.is_multiple_of(b),
+                "--plan-batch {b} must be at least 1 and divide --samples {chains}"
+            );
+            config.plan_batch = b;
+        }
+        Ok(config)
+    }
+}
+
 /// The network prior for `chains` chains of images of shape `[C, H, W]`, which it receives
 /// and returns channels last (`[H, W, C]`, the frame's layout).
 #[derive(Debug)]

@@ -654,18 +654,7 @@ struct Reconstructor {
 impl Reconstructor {
     /// The prior configuration for `chains` chains, as `qcs reconstruct` builds it.
     fn prior_config(&self, chains: usize) -> Result<PriorConfig> {
-        let mut config = PriorConfig::default_for(self.device, chains);
-        if let Some(t) = self.threads {
-            config.threads = t;
-        }
-        if let Some(b) = self.plan_batch {
-            ensure!(
-                b >= 1 && chains.is_multiple_of(b),
-                "--plan-batch {b} must be at least 1 and divide --samples {chains}"
-            );
-            config.plan_batch = b;
-        }
-        Ok(config)
+        PriorConfig::with_options(self.device, chains, self.threads, self.plan_batch)
     }
 
     /// The checks of `qcs reconstruct` before any work (header, model input, memory), then

@@ -79,19 +79,7 @@ impl<'a> PlanCache<'a> {
 /// How the prior runs for one frame: `--device`, `--threads` and `--plan-batch` over the
 /// device's defaults for `chains` chains.
 pub fn prior_config(prior: &PriorArgs, chains: usize) -> Result<PriorConfig> {
-    let mut config = PriorConfig::default_for(prior.device, chains);
-    if let Some(t) = prior.threads {
-        ensure!(t >= 1, "--threads must be at least 1, got {t}");
-        config.threads = t;
-    }
-    if let Some(b) = prior.plan_batch {
-        ensure!(
-            b >= 1 && chains.is_multiple_of(b),
-            "--plan-batch {b} must be at least 1 and divide --samples {chains}"
-        );
-        config.plan_batch = b;
-    }
-    Ok(config)
+    PriorConfig::with_options(prior.device, chains, prior.threads, prior.plan_batch)
 }
 
 /// What a finished frame reports to a summary.
