@@ -48,7 +48,7 @@ done
 echo "aarch64: $n frames byte-identical to x86_64's"
 
 "$X86" measure --digit 3 --bits 1 -o "$tmp/d3.qcsf" >/dev/null
-rec=(reconstruct "$tmp/d3.qcsf" --levels 3 --steps 2 --samples 2 --threads 1)
+rec=(reconstruct "$tmp/d3.qcsf" --method qcs-sgm --levels 3 --steps 2 --samples 2 --threads 1)
 "$X86" "${rec[@]}" --out "$tmp/x86" >/dev/null
 "${ARM[@]}" "${rec[@]}" --out "$tmp/arm" >/dev/null
 python3 - "$tmp" <<'PY'

@@ -4,7 +4,7 @@ baseline, run in the same invocation) against one many-frames run, for each fram
 configuration; prints a Markdown table and writes it with the raw timings as JSON.
 
     python3 host/benches/many_frames.py --qcs target/release/qcs --frames 8 64 \
-        --config "qcs-sgm, 1 sample=--samples 1" --out /tmp/many-frames.json
+        --config "qcs-sgm, 1 sample=--method qcs-sgm --samples 1" --out /tmp/many-frames.json
 
 Frames are test digits 0, 1, ... measured by `qcs measure` (one bit, M = 200, σ = 0.05).
 Wall time includes every process start, model load and file write; nothing else should run on
@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 DEFAULT_CONFIGS = [
-    "qcs-sgm 1160 calls, 1 sample=--samples 1",
-    "qcs-sgm 1160 calls, 4 samples=--samples 4",
+    "qcs-sgm 1160 calls, 1 sample=--method qcs-sgm --samples 1",
+    "qcs-sgm 1160 calls, 4 samples=--method qcs-sgm --samples 4",
     "pnp-probit 100 calls, 1 sample=--method pnp-probit --samples 1",
     "pnp-probit 100 calls, 4 samples=--method pnp-probit --samples 4",
 ]

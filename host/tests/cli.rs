@@ -107,6 +107,8 @@ fn reconstruct_writes_images_arrays_and_a_report() {
     let stdout = ok(&qcs(&[
         "reconstruct",
         p(&f),
+        "--method",
+        "qcs-sgm",
         "--truth-digit",
         "1",
         "--levels",
@@ -283,6 +285,8 @@ fn a_budget_of_network_calls_sets_the_levels_and_the_report_counts_them() {
     ok(&qcs(&[
         "reconstruct",
         p(&f),
+        "--method",
+        "qcs-sgm",
         "--calls",
         "22",
         "--steps",
@@ -304,6 +308,8 @@ fn a_budget_of_network_calls_sets_the_levels_and_the_report_counts_them() {
         &qcs(&[
             "reconstruct",
             p(&f),
+            "--method",
+            "qcs-sgm",
             "--calls",
             "2",
             "--steps",
@@ -369,7 +375,7 @@ fn pnp_probit_reconstructs_on_a_short_budget_and_reports_its_calls() {
         &["--epsilon does not apply to --method pnp-probit"],
     );
     fails_with(
-        &qcs(&["reconstruct", p(&f), "--lambda", "2"]),
+        &qcs(&["reconstruct", p(&f), "--method", "qcs-sgm", "--lambda", "2"]),
         &["--lambda does not apply to --method qcs-sgm"],
     );
     fails_with(

@@ -155,8 +155,6 @@ fn a_colour_image_goes_through_measure_frame_and_reconstruct() {
         p(&data("ncsnv2_rgb32.onnx")),
         "--levels",
         "3",
-        "--steps",
-        "1",
         "--samples",
         "2",
         "--truth",

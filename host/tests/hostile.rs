@@ -39,7 +39,7 @@ fn write(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 /// Reconstruction options of a short run.
-const SHORT: [&str; 6] = ["--levels", "3", "--steps", "1", "--samples", "1"];
+const SHORT: [&str; 4] = ["--levels", "3", "--samples", "1"];
 
 #[test]
 fn a_frame_the_model_cannot_take_is_refused_before_allocation() {
@@ -287,6 +287,8 @@ fn divergence_says_where_and_what_to_try_and_keeps_the_old_outputs() {
         &qcs(&[
             "reconstruct",
             p(&f),
+            "--method",
+            "qcs-sgm",
             "--epsilon",
             "1e3",
             "--levels",

@@ -13,17 +13,9 @@ fn tmp(name: &str) -> PathBuf {
     common::tmp_in("many", name)
 }
 
-/// A short schedule: 3 levels × 1 step, 2 samples (the numbers need not be good, only equal).
-const SHORT: [&str; 8] = [
-    "--levels",
-    "3",
-    "--steps",
-    "1",
-    "--samples",
-    "2",
-    "--chain-seed",
-    "11",
-];
+/// A short run of the default sampler: 3 levels, 2 samples (the numbers need not be good, only
+/// equal).
+const SHORT: [&str; 6] = ["--levels", "3", "--samples", "2", "--chain-seed", "11"];
 
 /// Measures test digit `i` into `dir/name`.
 fn measure(i: usize, dir: &Path, name: &str) -> PathBuf {
@@ -90,6 +82,10 @@ fn a_directory_of_frames_matches_one_run_per_frame_and_skips_a_bad_frame() {
         let psnr: f32 = r[13].parse().unwrap();
         assert!(psnr.is_finite(), "{r:?}");
     }
+    // The default sampler: pnp-probit, one network call per level.
+    let report: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("d0").join("report.json"))).unwrap();
+    assert_eq!(report["method"], "pnp-probit");
     let json: serde_json::Value = serde_json::from_slice(&read(&out.join("summary.json"))).unwrap();
     assert_eq!(
         (&json["frames"], &json["ok"], &json["failed"]),

@@ -133,7 +133,7 @@ fn a_dense_frame_measures_and_reconstructs_as_the_seeded_operator_it_copies() {
     // The same A and the same noise stream: the same codes.
     assert_eq!(df.payload(), sf.payload());
 
-    let short = ["--levels", "3", "--steps", "1", "--samples", "2"];
+    let short = ["--levels", "3", "--samples", "2"];
     let (out_s, out_d) = (tmp("rec-seeded"), tmp("rec-dense"));
     let mut args = vec!["reconstruct", p(&seeded), "--out", p(&out_s)];
     args.extend(short);

@@ -27,10 +27,10 @@ class ReconstructFrames:
     """A Ray Data actor: one Reconstructor, loaded once, for every batch it gets."""
 
     def __init__(self, out: str, model: str | None, device: str, threads: int, samples: int, seed: int,
-                 schedule: dict):
+                 schedule: dict, method: str = "pnp-probit"):
         import qcs
 
-        self.rec = qcs.Reconstructor(model=model, device=device, threads=threads)
+        self.rec = qcs.Reconstructor(model=model, device=device, threads=threads, method=method)
         self.out, self.samples, self.seed, self.schedule = Path(out), samples, seed, schedule
 
     def __call__(self, batch: dict) -> dict:
@@ -76,6 +76,7 @@ def main(argv=None) -> float:
     ap.add_argument("--model", default=None)
     ap.add_argument("--samples", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--method", default="pnp-probit", help="pnp-probit (the default) or qcs-sgm")
     ap.add_argument("--levels", type=int)
     ap.add_argument("--steps", type=int)
     ap.add_argument("--address", default=None, help="a Ray cluster (auto: RAY_ADDRESS); default: local")
@@ -98,7 +99,8 @@ def main(argv=None) -> float:
         ReconstructFrames,
         fn_constructor_kwargs=dict(out=str(a.out.resolve()), model=a.model,
                                    device="cuda" if a.gpus_per_actor > 0 else "cpu",
-                                   threads=a.threads, samples=a.samples, seed=a.seed, schedule=schedule),
+                                   threads=a.threads, samples=a.samples, seed=a.seed, schedule=schedule,
+                                   method=a.method),
         compute=ray.data.ActorPoolStrategy(size=a.actors),
         batch_size=a.batch_size,
         num_cpus=a.threads,

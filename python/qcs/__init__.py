@@ -50,11 +50,12 @@ class Reconstructor(_Reconstructor):
         model: the ONNX model (default: ``ncsnv2-mnist.onnx`` in ``$QCS_MODELS``, ``./models``
             or the repository the package was built from).
         device: ``"cpu"`` or ``"cuda"`` (a build with the ``gpu`` feature).
-        method: the sampler; ``"qcs-sgm"`` (Algorithm 1, the default) or ``"pnp-probit"``
-            (DiffPIR with the quantized likelihood, one network call per level; its tuned
-            defaults, ``docs/RESULTS.md`` experiment 6).
-        calls: a network-call budget: the number of levels of ``"pnp-probit"``; must be
-            ``None`` for ``"qcs-sgm"``, which runs the whole schedule.
+        method: the sampler; ``"pnp-probit"`` (the default: DiffPIR with the quantized
+            likelihood, one network call per level, 100 levels; its tuned defaults measure best
+            on every cell of ``docs/RESULTS.md`` experiment 6) or ``"qcs-sgm"`` (the paper's
+            Algorithm 1, 1,160 calls, unchanged bit for bit).
+        calls: a network-call budget per sample: the number of levels of ``"pnp-probit"``;
+            ``floor(calls / steps)`` levels of ``"qcs-sgm"`` (as ``qcs reconstruct --calls``).
         threads: OS threads running the network (default: one per core on the CPU). The
             results do not depend on it.
         plan_batch: images per network call (default 1 on the CPU, all samples on a GPU).
@@ -74,8 +75,9 @@ class Reconstructor(_Reconstructor):
             samples: posterior samples (chains) drawn together.
             seed: seed of the chains (chain ``b`` uses stream ``b``; ``qcs reconstruct
                 --chain-seed``).
-            levels, steps, beta_max, beta_min, epsilon: the schedule (keywords; default the
-                paper's MNIST settings, epsilon 2e-4 for one-bit and 2e-5 otherwise).
+            levels, steps, beta_max, beta_min, epsilon: the schedule (keywords). pnp-probit:
+                levels and the σ range (beta_max, beta_min); qcs-sgm: all five, default the
+                paper's MNIST settings, epsilon 2e-4 for one-bit and 2e-5 otherwise.
             matrix: keyword; the dense (M, N) sensing matrix that frames of operator kind
                 ``"dense"`` name by their fingerprint (``measure(..., matrix=A)``).
 

@@ -104,7 +104,7 @@ class Reconstructor:
         self,
         model: str | PathLike[str] | None = None,
         device: str = "cpu",
-        method: str = "qcs-sgm",
+        method: str = "pnp-probit",
         calls: int | None = None,
         threads: int | None = None,
         plan_batch: int | None = None,

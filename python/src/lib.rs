@@ -34,8 +34,11 @@ use qcs_host::{data, frame_file};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The default sampler (Algorithm 1 of the paper); `pnp-probit` ([`qcs_host::pnp`]) is the other.
-const METHOD: &str = "qcs-sgm";
+/// The paper's sampler (Algorithm 1).
+const QCS_SGM: &str = "qcs-sgm";
+/// The default sampler: `pnp-probit` ([`qcs_host::pnp`]), which measures best on every cell of
+/// `docs/RESULTS.md` experiment 6 at a tenth of the paper sampler's calls; as `qcs reconstruct`.
+const METHOD: &str = pnp::METHOD;
 
 /// An error as a Python exception: `OSError` when a file could not be read (an I/O error in its
 /// chain), `ValueError` otherwise; the message is the CLI's (`{e:#}`).
@@ -833,12 +836,12 @@ impl Reconstructor {
     ) -> PyResult<Self> {
         let v = |m: String| PyValueError::new_err(m);
         let method: &'static str = match method {
-            METHOD => METHOD,
+            QCS_SGM => QCS_SGM,
             pnp::METHOD => pnp::METHOD,
             _ => {
                 return Err(v(format!(
-                    "method {method:?}: expected \"{METHOD}\" (the paper's Algorithm 1) or \
-                     \"{}\" (DiffPIR with the quantized likelihood)",
+                    "method {method:?}: expected \"{QCS_SGM}\" (the paper's Algorithm 1) or \
+                     \"{}\" (DiffPIR with the quantized likelihood, the default)",
                     pnp::METHOD
                 )))
             }

@@ -46,4 +46,4 @@ def digits() -> np.ndarray:
 def reconstructor():
     import qcs
 
-    return qcs.Reconstructor(model=str(ROOT / "models/ncsnv2-mnist.onnx"))
+    return qcs.Reconstructor(model=str(ROOT / "models/ncsnv2-mnist.onnx"), method="qcs-sgm")

@@ -62,7 +62,8 @@ def test_reconstructor_errors(tmp_path, reconstructor):
     with pytest.raises(ValueError, match='method "ald": expected "qcs-sgm"'):
         qcs.Reconstructor(method="ald")
     with pytest.raises(ValueError, match="calls = 3: --calls 3 is less than one level of --steps 5 steps"):
-        qcs.Reconstructor(calls=3).reconstruct(qcs.measure(np.zeros((28, 28), np.float32), measurements=20))
+        qcs.Reconstructor(calls=3, method="qcs-sgm").reconstruct(
+            qcs.measure(np.zeros((28, 28), np.float32), measurements=20))
     with pytest.raises(ValueError, match="--device tpu: expected cpu or cuda"):
         qcs.Reconstructor(device="tpu")
     with pytest.raises(ValueError, match="--threads must be at least 1, got 0"):

@@ -22,7 +22,7 @@ def test_ray_example_equals_single_process(repo, digits, reconstructor, tmp_path
     pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
     table = tmp_path / "frames.parquet"
     pq.write_table(pa.table({"frame": [(frames / f"f{i}.qcsf").read_bytes() for i in range(2)]}), table)
-    args = ["--actors", "2", "--samples", "2", "--seed", "3", "--levels", "4", "--steps", "1",
+    args = ["--actors", "2", "--samples", "2", "--seed", "3", "--method", "qcs-sgm", "--levels", "4", "--steps", "1",
             "--model", str(repo / "models/ncsnv2-mnist.onnx")]
     ray.init(num_cpus=2, include_dashboard=False)
     try:

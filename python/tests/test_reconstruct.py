@@ -21,7 +21,8 @@ def test_python_equals_the_cli_bit_for_bit(cli, repo, digits, reconstructor, tmp
     got = reconstructor.reconstruct(frames, samples=2, seed=11, **SHORT)  # a batch in one call
     for path, r in zip(frames, got):
         out = tmp_path / (path.stem + "-out")
-        subprocess.run([cli, "reconstruct", str(path), "--levels", "5", "--steps", "1", "--samples", "2",
+        subprocess.run([cli, "reconstruct", str(path), "--method", "qcs-sgm", "--levels", "5", "--steps", "1",
+                        "--samples", "2",
                         "--chain-seed", "11", "--model", str(repo / "models/ncsnv2-mnist.onnx"),
                         "--out", str(out)], check=True, capture_output=True)
         np.testing.assert_array_equal(r.mean, np.load(out / "mean.npy"))
@@ -34,7 +35,7 @@ def test_python_equals_the_cli_bit_for_bit(cli, repo, digits, reconstructor, tmp
 def test_threads_and_inputs_do_not_change_the_result(digits, reconstructor, repo):
     data = qcs.measure(digits[3], measurements=200)
     a = reconstructor.reconstruct(data, samples=2, seed=5, **SHORT)
-    one = qcs.Reconstructor(model=repo / "models/ncsnv2-mnist.onnx", threads=1)
+    one = qcs.Reconstructor(model=repo / "models/ncsnv2-mnist.onnx", threads=1, method="qcs-sgm")
     for same in (bytearray(data), qcs.Frame.decode(data)):
         b = one.reconstruct(same, samples=2, seed=5, **SHORT)
         np.testing.assert_array_equal(a.samples, b.samples)
@@ -81,12 +82,14 @@ def test_a_colour_frame_comes_back_channels_last(cli, repo, tmp_path):
     data = qcs.measure(x, measurements=400)
     frame = qcs.Frame.decode(data)
     assert (frame.height, frame.width, frame.channels) == (32, 32, 3)
-    r = qcs.Reconstructor(model=model, threads=1).reconstruct(data, samples=2, seed=4, levels=2, steps=1)
+    r = qcs.Reconstructor(model=model, threads=1, method="qcs-sgm").reconstruct(data, samples=2, seed=4, levels=2,
+                                                                                  steps=1)
     assert r.mean.shape == (32, 32, 3) and r.std.shape == (32, 32, 3) and r.samples.shape == (2, 32, 32, 3)
     path = tmp_path / "c.qcsf"
     path.write_bytes(data)
     out = tmp_path / "c-out"
-    subprocess.run([cli, "reconstruct", str(path), "--levels", "2", "--steps", "1", "--samples", "2",
+    subprocess.run([cli, "reconstruct", str(path), "--method", "qcs-sgm", "--levels", "2", "--steps", "1",
+                    "--samples", "2",
                     "--chain-seed", "4", "--model", str(model), "--out", str(out)],
                    check=True, capture_output=True)
     np.testing.assert_array_equal(r.mean, np.load(out / "mean.npy"))
@@ -108,15 +111,25 @@ def test_pnp_probit_equals_the_cli_and_counts_its_calls(cli, repo, digits, tmp_p
     assert r.report["schedule"]["levels"] == 6 and r.report["schedule"]["kappa"] == 0.5
     with pytest.raises(ValueError, match='steps and epsilon do not apply to method "pnp-probit"'):
         pnp.reconstruct(path, samples=1, steps=2)
+    # pnp-probit is the default of both the package and the command line, with the same result.
+    default = qcs.Reconstructor(model=model)
+    assert default.method == qcs.METHOD == "pnp-probit"
+    r = default.reconstruct(path, samples=1, seed=5, levels=4)
+    out = tmp_path / "default-out"
+    subprocess.run([cli, "reconstruct", str(path), "--levels", "4", "--samples", "1", "--chain-seed", "5",
+                    "--model", str(model), "--out", str(out)], check=True, capture_output=True)
+    np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))
+    assert r.report["method"] == "pnp-probit" and r.report["network_calls"] == 4
 
 
 def test_a_call_budget_sets_the_levels_of_qcs_sgm(cli, repo, digits, tmp_path):
     model = repo / "models/ncsnv2-mnist.onnx"
     path = tmp_path / "d1b.qcsf"
     path.write_bytes(qcs.measure(digits[1], measurements=200, noise_seed=9))
-    r = qcs.Reconstructor(model=model, calls=10).reconstruct(path, samples=1, seed=2, steps=5)
+    r = qcs.Reconstructor(model=model, calls=10, method="qcs-sgm").reconstruct(path, samples=1, seed=2, steps=5)
     assert r.report["network_calls"] == 10 and r.report["schedule"]["levels"] == 2
     out = tmp_path / "budget-out"
-    subprocess.run([cli, "reconstruct", str(path), "--calls", "10", "--samples", "1", "--chain-seed", "2",
+    subprocess.run([cli, "reconstruct", str(path), "--method", "qcs-sgm", "--calls", "10", "--samples", "1",
+                    "--chain-seed", "2",
                     "--model", str(model), "--out", str(out)], check=True, capture_output=True)
     np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))

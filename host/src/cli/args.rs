@@ -40,22 +40,24 @@ pub struct PriorArgs {
     pub max_memory: u64,
 }
 
-/// Options of the samplers: Algorithm 1 (defaults: the paper's MNIST settings) and the
-/// plug-and-play sampler (`--method pnp-probit`, defaults [`PnpSchedule::DEFAULT`]).
+/// Options of the samplers: the plug-and-play sampler (the default, `--method pnp-probit`,
+/// defaults [`PnpSchedule::DEFAULT`]) and Algorithm 1 (`--method qcs-sgm`, defaults: the
+/// paper's MNIST settings).
 #[derive(Debug, Args, Clone)]
 pub struct ScheduleArgs {
-    /// Largest noise level β_1 (σ_1 of pnp-probit); default 50 (qcs-sgm), 5 (pnp-probit).
+    /// Largest noise level β_1 (σ_1 of pnp-probit); default 2 (pnp-probit), 50 (qcs-sgm).
     #[arg(long)]
     pub beta_max: Option<f32>,
     /// Smallest noise level β_T (σ_T of pnp-probit); default 0.01.
     #[arg(long)]
     pub beta_min: Option<f32>,
-    /// The sampler. `qcs-sgm`: Algorithm 1 of the paper (annealed Langevin dynamics with the
-    /// noise-perturbed pseudo-likelihood score); `qcs-sgm-ep`: the same with QCS-SGM+'s
-    /// likelihood score by expectation propagation (any A; one SVD of A per frame);
-    /// `pnp-probit`: DiffPIR (Zhu et al. 2023) with the quantized likelihood in its data
-    /// step, one network call per level.
-    #[arg(long, value_enum, default_value_t = MethodArg::QcsSgm)]
+    /// The sampler. `pnp-probit` (the default): DiffPIR (Zhu et al. 2023) with the quantized
+    /// likelihood in its data step, one network call per level, 100 levels (it measures best
+    /// on every cell of docs/RESULTS.md experiment 6 at a tenth of qcs-sgm's calls);
+    /// `qcs-sgm`: Algorithm 1 of the paper (annealed Langevin dynamics with the
+    /// noise-perturbed pseudo-likelihood score, 1,160 calls); `qcs-sgm-ep`: the same with
+    /// QCS-SGM+'s likelihood score by expectation propagation (any A; one SVD of A per frame).
+    #[arg(long, value_enum, default_value_t = MethodArg::PnpProbit)]
     pub method: MethodArg,
     /// qcs-sgm-ep: EP iterations per Langevin step at most.
     #[arg(long, default_value_t = EpParams::DEFAULT.max_iterations)]
@@ -66,8 +68,8 @@ pub struct ScheduleArgs {
     /// qcs-sgm-ep: EP stops once the cavity moved less than this (in its standard deviations).
     #[arg(long, default_value_t = EpParams::DEFAULT.tolerance)]
     pub ep_tolerance: f32,
-    /// Number of noise levels T (geometric from β_1 to β_T); default 232 (qcs-sgm,
-    /// qcs-sgm-ep), 100 (pnp-probit).
+    /// Number of noise levels T (geometric from β_1 to β_T); default 100 (pnp-probit), 232
+    /// (qcs-sgm, qcs-sgm-ep).
     #[arg(long)]
     pub levels: Option<u32>,
     /// A budget of network calls per sample instead of --levels: qcs-sgm and qcs-sgm-ep run

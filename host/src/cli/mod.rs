@@ -18,8 +18,9 @@ use clap::{Parser, Subcommand};
 /// score-based prior (QCS-SGM, Meng & Kabashima).
 ///
 /// A sensor measures y = Q(Ax + n) and sends a frame (docs/FRAME_FORMAT.md); `qcs` decodes it
-/// and draws posterior samples of x by annealed Langevin dynamics with an NCSNv2 prior and the
-/// noise-perturbed pseudo-likelihood score.
+/// and draws posterior samples of x with an NCSNv2 prior: by default plug-and-play (DiffPIR with
+/// the exact quantized likelihood, 100 network calls per sample), or the paper's annealed
+/// Langevin dynamics with the noise-perturbed pseudo-likelihood score (--method qcs-sgm).
 #[derive(Debug, Parser)]
 #[command(
     name = "qcs",
