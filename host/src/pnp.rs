@@ -14,6 +14,47 @@ use std::time::Instant;
 /// The name of the method in reports, configs and on the command line.
 pub const METHOD: &str = "pnp-probit";
 
+/// The schedule options every front end takes over [`PnpSchedule::DEFAULT`] (`qcs reconstruct`'s
+/// flags, `qcs-eval`'s `[pnp]` table, Python's keywords): the one place that fills in the
+/// defaults and validates.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PnpOptions {
+    /// Largest noise level `σ_1`.
+    pub sigma_max: Option<f32>,
+    /// Smallest noise level `σ_T`.
+    pub sigma_min: Option<f32>,
+    /// Levels `T` (network calls per sample).
+    pub levels: Option<u32>,
+    /// DiffPIR's `λ`.
+    pub lambda: Option<f32>,
+    /// DiffPIR's `ζ`.
+    pub zeta: Option<f32>,
+    /// Gradient steps of the data sub-problem per level.
+    pub data_steps: Option<u32>,
+    /// Their step scale `γ`.
+    pub step_scale: Option<f32>,
+    /// Likelihood smoothing `κ` (0: exact).
+    pub kappa: Option<f32>,
+}
+
+impl PnpOptions {
+    /// The schedule: each option given, else the default's value, validated
+    /// ([`PnpSchedule::new`]'s errors).
+    pub fn schedule(&self) -> std::result::Result<PnpSchedule, qcs_core::Error> {
+        let d = PnpSchedule::DEFAULT;
+        PnpSchedule::new(
+            self.sigma_max.unwrap_or(d.sigma_max),
+            self.sigma_min.unwrap_or(d.sigma_min),
+            self.levels.unwrap_or(d.levels),
+            self.lambda.unwrap_or(d.lambda),
+            self.zeta.unwrap_or(d.zeta),
+            self.data_steps.unwrap_or(d.data_steps),
+            self.step_scale.unwrap_or(d.step_scale),
+            self.kappa.unwrap_or(d.kappa),
+        )
+    }
+}
+
 /// How to sample with [`reconstruct_pnp`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PnpSettings {

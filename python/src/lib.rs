@@ -20,12 +20,11 @@ use qcs_core::frame::{
 };
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::{Scaling, SensingOperator};
-use qcs_core::pnp::PnpSchedule;
 use qcs_core::rng;
 use qcs_host::budget::{self, DEFAULT_MAX_MEMORY};
 use qcs_host::matrix::SensingMatrix;
 use qcs_host::model::{Device, ScoreModel};
-use qcs_host::pnp::{self, reconstruct_pnp, PnpSettings};
+use qcs_host::pnp::{self, reconstruct_pnp, PnpOptions, PnpSettings};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
 use qcs_host::reconstruct::{budget_levels, default_epsilon, reconstruct, SamplerSettings};
@@ -682,23 +681,21 @@ impl Reconstructor {
                     pnp::METHOD
                 );
             }
-            let d = PnpSchedule::DEFAULT;
             let levels = match (self.calls, o.levels) {
                 (Some(_), Some(_)) => anyhow::bail!("give calls or levels, not both"),
                 (Some(c), None) => {
-                    u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?
+                    Some(u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?)
                 }
-                (None, l) => l.unwrap_or(d.levels),
+                (None, l) => l,
             };
-            let schedule = PnpSchedule {
-                sigma_max: o.beta_max.unwrap_or(d.sigma_max),
-                sigma_min: o.beta_min.unwrap_or(d.sigma_min),
+            let schedule = PnpOptions {
+                sigma_max: o.beta_max,
+                sigma_min: o.beta_min,
                 levels,
-                ..d
-            };
-            schedule
-                .validate()
-                .map_err(|e| anyhow!("schedule options: {e}"))?;
+                ..PnpOptions::default()
+            }
+            .schedule()
+            .map_err(|e| anyhow!("schedule options: {e}"))?;
             JobSettings::Pnp(PnpSettings {
                 schedule,
                 chains,

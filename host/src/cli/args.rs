@@ -6,10 +6,9 @@ use qcs_core::ep::EpParams;
 use qcs_core::frame::OperatorKind;
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::Scaling;
-use qcs_core::pnp::PnpSchedule;
 use qcs_host::budget;
 use qcs_host::model::Device;
-use qcs_host::pnp::PnpSettings;
+use qcs_host::pnp::{PnpOptions, PnpSettings};
 use qcs_host::problem::Observed;
 use qcs_host::reconstruct::{self, budget_levels, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
@@ -41,8 +40,8 @@ pub struct PriorArgs {
 }
 
 /// Options of the samplers: the plug-and-play sampler (the default, `--method pnp-probit`,
-/// defaults [`PnpSchedule::DEFAULT`]) and Algorithm 1 (`--method qcs-sgm`, defaults: the
-/// paper's MNIST settings).
+/// defaults [`qcs_core::pnp::PnpSchedule::DEFAULT`]) and Algorithm 1 (`--method qcs-sgm`,
+/// defaults: the paper's MNIST settings).
 #[derive(Debug, Args, Clone)]
 pub struct ScheduleArgs {
     /// Largest noise level β_1 (σ_1 of pnp-probit); default 2 (pnp-probit), 50 (qcs-sgm).
@@ -218,23 +217,23 @@ impl ScheduleArgs {
                 ("--denoise", self.denoise),
             ],
         )?;
-        let d = PnpSchedule::DEFAULT;
         let levels = match self.calls {
-            None => self.levels.unwrap_or(d.levels),
-            Some(calls) => {
-                u32::try_from(calls).map_err(|_| anyhow!("--calls {calls}: too many levels"))?
-            }
+            None => self.levels,
+            Some(calls) => Some(
+                u32::try_from(calls).map_err(|_| anyhow!("--calls {calls}: too many levels"))?,
+            ),
         };
-        let schedule = PnpSchedule::new(
-            self.beta_max.unwrap_or(d.sigma_max),
-            self.beta_min.unwrap_or(d.sigma_min),
+        let schedule = PnpOptions {
+            sigma_max: self.beta_max,
+            sigma_min: self.beta_min,
             levels,
-            self.lambda.unwrap_or(d.lambda),
-            self.zeta.unwrap_or(d.zeta),
-            self.data_steps.unwrap_or(d.data_steps),
-            self.step_scale.unwrap_or(d.step_scale),
-            self.kappa.unwrap_or(d.kappa),
-        )
+            lambda: self.lambda,
+            zeta: self.zeta,
+            data_steps: self.data_steps,
+            step_scale: self.step_scale,
+            kappa: self.kappa,
+        }
+        .schedule()
         .map_err(|e| anyhow!("pnp-probit options: {e}"))?;
         self.check_samples()?;
         Ok(PnpSettings {

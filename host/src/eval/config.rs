@@ -1,6 +1,7 @@
 //! The sweep a TOML config describes: methods, cells, jobs.
 
 use crate::baselines::{AldSettings, BihtSettings, LassoSettings};
+use crate::pnp::PnpOptions;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use qcs_core::langevin::Schedule;
 use qcs_core::pnp::PnpSchedule;
@@ -180,21 +181,21 @@ impl PnpOverrides {
     /// The schedule for a budget of `calls` network calls per sample (0: the configured
     /// levels).
     pub fn schedule(&self, calls: u64) -> Result<PnpSchedule> {
-        let d = PnpSchedule::DEFAULT;
         let levels = match calls {
-            0 => self.levels.unwrap_or(d.levels),
-            c => u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?,
+            0 => self.levels,
+            c => Some(u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?),
         };
-        PnpSchedule::new(
-            self.sigma_max.unwrap_or(d.sigma_max),
-            self.sigma_min.unwrap_or(d.sigma_min),
+        PnpOptions {
+            sigma_max: self.sigma_max,
+            sigma_min: self.sigma_min,
             levels,
-            self.lambda.unwrap_or(d.lambda),
-            self.zeta.unwrap_or(d.zeta),
-            self.data_steps.unwrap_or(d.data_steps),
-            self.step_scale.unwrap_or(d.step_scale),
-            self.kappa.unwrap_or(d.kappa),
-        )
+            lambda: self.lambda,
+            zeta: self.zeta,
+            data_steps: self.data_steps,
+            step_scale: self.step_scale,
+            kappa: self.kappa,
+        }
+        .schedule()
         .map_err(|e| anyhow!("[pnp]: {e}"))
     }
 
