@@ -14,10 +14,11 @@ use std::time::Instant;
 /// The name of the method in reports, configs and on the command line.
 pub const METHOD: &str = "pnp-probit";
 
-/// The schedule options every front end takes over [`PnpSchedule::DEFAULT`] (`qcs reconstruct`'s
-/// flags, `qcs-eval`'s `[pnp]` table, Python's keywords): the one place that fills in the
-/// defaults and validates.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// The options every front end takes over [`PnpSchedule::DEFAULT`] and
+/// [`PnpSettings::CENTER`] (`qcs reconstruct`'s flags, `qcs-eval`'s `[pnp]` table, Python's
+/// keywords): the one place that fills in the defaults and validates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PnpOptions {
     /// Largest noise level `σ_1`.
     pub sigma_max: Option<f32>,
@@ -35,9 +36,30 @@ pub struct PnpOptions {
     pub step_scale: Option<f32>,
     /// Likelihood smoothing `κ` (0: exact).
     pub kappa: Option<f32>,
+    /// Centre `c` of the start `c + σ_1 ξ`.
+    pub center: Option<f32>,
 }
 
 impl PnpOptions {
+    /// These options on a budget of `calls` network calls per sample: `calls` levels (0: the
+    /// options' own levels).
+    pub fn with_budget(self, calls: u64) -> std::result::Result<Self, String> {
+        match calls {
+            0 => Ok(self),
+            c => Ok(Self {
+                levels: Some(
+                    u32::try_from(c).map_err(|_| format!("calls = {c}: too many levels"))?,
+                ),
+                ..self
+            }),
+        }
+    }
+
+    /// The centre of the start.
+    pub fn center(&self) -> f32 {
+        self.center.unwrap_or(PnpSettings::CENTER)
+    }
+
     /// The schedule: each option given, else the default's value, validated
     /// ([`PnpSchedule::new`]'s errors).
     pub fn schedule(&self) -> std::result::Result<PnpSchedule, qcs_core::Error> {

@@ -223,7 +223,7 @@ impl ScheduleArgs {
                 u32::try_from(calls).map_err(|_| anyhow!("--calls {calls}: too many levels"))?,
             ),
         };
-        let schedule = PnpOptions {
+        let options = PnpOptions {
             sigma_max: self.beta_max,
             sigma_min: self.beta_min,
             levels,
@@ -232,15 +232,17 @@ impl ScheduleArgs {
             data_steps: self.data_steps,
             step_scale: self.step_scale,
             kappa: self.kappa,
-        }
-        .schedule()
-        .map_err(|e| anyhow!("pnp-probit options: {e}"))?;
+            center: None,
+        };
+        let schedule = options
+            .schedule()
+            .map_err(|e| anyhow!("pnp-probit options: {e}"))?;
         self.check_samples()?;
         Ok(PnpSettings {
             schedule,
             chains: self.samples,
             seed: self.chain_seed,
-            center: PnpSettings::CENTER,
+            center: options.center(),
         })
     }
 

@@ -151,58 +151,13 @@ impl ScheduleOverrides {
     }
 }
 
-/// Overrides of the plug-and-play sampler's defaults ([`PnpSchedule::DEFAULT`],
-/// [`PnpSettings::CENTER`](crate::pnp::PnpSettings::CENTER)); with a `calls` axis the levels are
-/// the budget.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PnpOverrides {
-    /// Largest noise level `σ_1`.
-    pub sigma_max: Option<f32>,
-    /// Smallest noise level `σ_T`.
-    pub sigma_min: Option<f32>,
-    /// Levels `T` (network calls per sample).
-    pub levels: Option<u32>,
-    /// DiffPIR's `λ`.
-    pub lambda: Option<f32>,
-    /// DiffPIR's `ζ`.
-    pub zeta: Option<f32>,
-    /// Gradient steps of the data sub-problem per level.
-    pub data_steps: Option<u32>,
-    /// Their step scale `γ`.
-    pub step_scale: Option<f32>,
-    /// Likelihood smoothing `κ` (0: exact).
-    pub kappa: Option<f32>,
-    /// Centre of the start `c + σ_1 ξ`.
-    pub center: Option<f32>,
-}
-
-impl PnpOverrides {
-    /// The schedule for a budget of `calls` network calls per sample (0: the configured
-    /// levels).
-    pub fn schedule(&self, calls: u64) -> Result<PnpSchedule> {
-        let levels = match calls {
-            0 => self.levels,
-            c => Some(u32::try_from(c).map_err(|_| anyhow!("calls = {c}: too many levels"))?),
-        };
-        PnpOptions {
-            sigma_max: self.sigma_max,
-            sigma_min: self.sigma_min,
-            levels,
-            lambda: self.lambda,
-            zeta: self.zeta,
-            data_steps: self.data_steps,
-            step_scale: self.step_scale,
-            kappa: self.kappa,
-        }
+/// The plug-and-play schedule of the `[pnp]` table on a budget of `calls` network calls per
+/// sample (0: the table's levels).
+pub fn pnp_schedule(pnp: &PnpOptions, calls: u64) -> Result<PnpSchedule> {
+    pnp.with_budget(calls)
+        .map_err(|e| anyhow!("{e}"))?
         .schedule()
         .map_err(|e| anyhow!("[pnp]: {e}"))
-    }
-
-    /// The centre of the start.
-    pub fn center(&self) -> f32 {
-        self.center.unwrap_or(crate::pnp::PnpSettings::CENTER)
-    }
 }
 
 fn default_samples() -> usize {
@@ -267,7 +222,7 @@ pub struct Config {
     pub schedule: ScheduleOverrides,
     /// Settings of the plug-and-play sampler (`pnp-probit`).
     #[serde(default)]
-    pub pnp: PnpOverrides,
+    pub pnp: PnpOptions,
     /// BIHT settings.
     #[serde(default)]
     pub biht: BihtSettings,
@@ -344,7 +299,7 @@ impl Config {
         for &b in &self.bits {
             for &c in self.budgets() {
                 self.schedule.schedule(b, c)?;
-                self.pnp.schedule(c)?;
+                pnp_schedule(&self.pnp, c)?;
             }
         }
         ensure!(self.pnp.center().is_finite(), "[pnp] center must be finite");

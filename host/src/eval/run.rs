@@ -1,7 +1,7 @@
 //! Running a sweep: one (cell, image) job per worker, a pool of workers, resumption from
 //! the CSV.
 
-use super::config::{Config, Job, Method, OperatorChoice, RowKey};
+use super::config::{pnp_schedule, Config, Job, Method, OperatorChoice, RowKey};
 use super::measure::{ill_conditioned, measure, measure_dense};
 use super::report::{summarize, uncertainty};
 use super::rows::{csv_path, read_rows, Row};
@@ -132,7 +132,7 @@ impl Worker {
             }
         };
         let network_calls = match c.method {
-            Method::PnpProbit => cfg.pnp.schedule(c.calls)?.network_calls(),
+            Method::PnpProbit => pnp_schedule(&cfg.pnp, c.calls)?.network_calls(),
             m if m.is_score_based() => {
                 cfg.schedule.schedule(c.bits, c.calls)?.total_steps()
                     + u64::from(cfg.schedule.denoise)
@@ -213,7 +213,7 @@ impl Worker {
             }
             Method::PnpProbit => {
                 let settings = PnpSettings {
-                    schedule: cfg.pnp.schedule(c.calls)?,
+                    schedule: pnp_schedule(&cfg.pnp, c.calls)?,
                     chains: cfg.samples,
                     seed: chain_seed(job),
                     center: cfg.pnp.center(),
