@@ -75,7 +75,6 @@ impl PriorConfig {
 pub struct NetworkPrior {
     states: Vec<ScoreState>,
     plan_batch: usize,
-    image_len: usize,
     shape: [usize; 3],
     chains: usize,
     calls: u64,
@@ -109,12 +108,14 @@ impl NetworkPrior {
             .map(|_| plan.spawn())
             .collect::<Result<Vec<_>>>()?;
         let shape = plan.shape();
-        let image_len = plan.image_len();
-        let scratch = if shape[0] > 1 { chains * image_len } else { 0 };
+        let scratch = if shape[0] > 1 {
+            chains * plan.image_len()
+        } else {
+            0
+        };
         Ok(Self {
             states,
             plan_batch,
-            image_len,
             shape,
             chains,
             calls: 0,
@@ -144,24 +145,22 @@ impl ScorePrior for NetworkPrior {
     type Error = anyhow::Error;
 
     fn score(&mut self, x: &[f32], beta: f32, out: &mut [f32]) -> Result<()> {
-        let len = self.chains * self.image_len;
+        let image_len: usize = self.shape.iter().product();
+        let len = self.chains * image_len;
         ensure!(
             x.len() == len && out.len() == len,
             "the prior was built for {} chains of {} values, got {} values",
             self.chains,
-            self.image_len,
+            image_len,
             x.len()
         );
         let t0 = Instant::now();
-        let group = self.plan_batch * self.image_len;
+        let group = self.plan_batch * image_len;
         let groups = self.chains / self.plan_batch;
         let per_thread = groups.div_ceil(self.states.len()) * group;
         let [c, h, w] = self.shape;
         if c > 1 {
-            for (hwc, chw) in x
-                .chunks(self.image_len)
-                .zip(self.chw_in.chunks_mut(self.image_len))
-            {
+            for (hwc, chw) in x.chunks(image_len).zip(self.chw_in.chunks_mut(image_len)) {
                 hwc_to_chw(hwc, chw, c, h * w);
             }
             run_threads(
@@ -173,8 +172,8 @@ impl ScorePrior for NetworkPrior {
             )?;
             for (chw, hwc) in self
                 .chw_out
-                .chunks(self.image_len)
-                .zip(out.chunks_mut(self.image_len))
+                .chunks(image_len)
+                .zip(out.chunks_mut(image_len))
             {
                 chw_to_hwc(chw, hwc, c, h * w);
             }

@@ -9,11 +9,10 @@
 //! on separate threads measured faster than larger batches (`BENCHMARKS.md`), so frames share
 //! the cores instead, and the plans.
 
-use super::job::{prior_config, Job, Outcome, PlanCache};
+use super::job::{prior_config, progress_bar, Job, Outcome, PlanCache};
 use super::reconstruct::{load_matrix, truth_file, ReconstructArgs};
 use super::report::f32_json;
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use qcs_core::frame;
 use qcs_host::budget::human_bytes;
 use qcs_host::frame_file;
@@ -156,7 +155,7 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
         human_bytes(max_memory),
         a.out.display()
     );
-    let pb = frames_bar(frames.len() as u64);
+    let pb = progress_bar(frames.len() as u64, "frames, last {msg}");
     let next = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);
     let rows: Mutex<Vec<Option<Row>>> = Mutex::new((0..frames.len()).map(|_| None).collect());
@@ -304,18 +303,6 @@ fn describe(o: &Outcome) -> String {
         Some([psnr, ..]) => format!("{psnr:.2} dB in {:.1} s", o.seconds),
         None => format!("{:.1} s", o.seconds),
     }
-}
-
-fn frames_bar(total: u64) -> ProgressBar {
-    let pb = ProgressBar::new(total);
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} frames, last {msg} (eta {eta})",
-        )
-        .expect("static template")
-        .progress_chars("=> "),
-    );
-    pb
 }
 
 /// The columns of `summary.csv`.

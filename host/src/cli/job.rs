@@ -213,7 +213,7 @@ impl Job<'_> {
         let pb = if self.quiet {
             ProgressBar::hidden()
         } else {
-            progress_bar(settings.steps())
+            progress_bar(settings.steps(), "steps, β = {msg}")
         };
         let rec = match &settings {
             RunSettings::QcsSgm(s) => reconstruct(&*op, lik, s, &mut prior, None, |p| {
@@ -291,13 +291,14 @@ impl Job<'_> {
     }
 }
 
-fn progress_bar(total: u64) -> ProgressBar {
+/// A progress bar over `total` items, `what` their unit and message (`"steps, β = {msg}"`).
+pub fn progress_bar(total: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(total);
     pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} steps, β = {msg} (eta {eta})",
-        )
-        .expect("static template")
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{bar:40}} {{pos}}/{{len}} {what} (eta {{eta}})"
+        ))
+        .expect("a valid template")
         .progress_chars("=> "),
     );
     pb
