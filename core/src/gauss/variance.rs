@@ -32,7 +32,8 @@
 //! for the largest relative error: 3.6·10⁻⁷ (6 ulp of `f32`) over 428 bins, in the narrow series
 //! at its edge `h = ¼`.
 
-use super::{bin, Bin, H_NARROW, LAMBDA_NARROW};
+use super::truncated::{bin, Bin};
+use super::{H_NARROW, LAMBDA_NARROW};
 
 /// The tail algorithm applies from this reflected lower bound on.
 const TAIL_FROM: f32 = 3.0;
