@@ -4,8 +4,9 @@
 //! with the default parameters (≤ 10 iterations, tolerance 1e-3) and with exactly 10 iterations.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use qcs_core::ep::{self, EpParams, Observation};
+use qcs_core::ep::{self, EpParams};
 use qcs_core::likelihood::one_bit_g;
+use qcs_core::observation::Observation;
 use qcs_core::rng::{fill_standard_normal, stream_rng};
 use std::hint::black_box;
 

@@ -33,7 +33,7 @@ fn bench_g(c: &mut Criterion) {
             .iter()
             .map(|&v| if v >= 0.0 { 1.0 } else { -1.0 })
             .collect();
-        let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, 0.05).unwrap();
+        let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), 0.05).unwrap();
         lik.prepare(1.0, &norms, &mut cache).unwrap();
         group.bench_with_input(BenchmarkId::new("one_bit", m), &m, |b, _| {
             b.iter(|| lik.g(black_box(&z), &cache, &mut g, &mut []).unwrap())
@@ -44,14 +44,7 @@ fn bench_g(c: &mut Criterion) {
         q.encode_slice(&y, &mut codes).unwrap();
         let (mut lower, mut upper) = (vec![0.0f32; m], vec![0.0f32; m]);
         q.bounds_slice(&codes, &mut lower, &mut upper).unwrap();
-        let lik = PseudoLikelihood::new(
-            Measurements::Quantized {
-                lower: &lower,
-                upper: &upper,
-            },
-            0.05,
-        )
-        .unwrap();
+        let lik = PseudoLikelihood::new(Measurements::quantized(&lower, &upper), 0.05).unwrap();
         lik.prepare(1.0, &norms, &mut cache).unwrap();
         group.bench_with_input(BenchmarkId::new("three_bit", m), &m, |b, _| {
             b.iter(|| lik.g(black_box(&z), &cache, &mut g, &mut []).unwrap())

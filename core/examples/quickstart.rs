@@ -1,6 +1,6 @@
 //! One-bit compressed sensing and posterior sampling with a Gaussian prior, in 20 lines.
 use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
-use qcs_core::likelihood::{Measurements::OneBit, PseudoLikelihood};
+use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{Scaling, SeededGaussian};
 use qcs_core::{metrics::psnr, prior::GaussianPrior, quantizer::UniformQuantizer, rng, sensor};
 
@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sensor::measure(&op, &x, 0.05, &mut noise, &q, &mut y, &mut codes, &mut [])?;
     sensor::signs_from_codes(&codes, &mut signs)?;
     // Receiver: annealed Langevin (Algorithm 1), prior N(0.5, 0.1 I), 8 chains, 250 steps.
-    let lik = PseudoLikelihood::new(OneBit { signs: &signs }, 0.05)?;
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), 0.05)?;
     let mut slab = vec![0.0; SamplerLayout::new(N, M, 8).slab_len()];
     let mut rngs: [_; 8] = core::array::from_fn(|b| rng::stream_rng(7, b as u64));
     let schedule = Schedule::new(1.0, 0.01, 50, 5, 1e-5)?;

@@ -42,6 +42,7 @@ pub mod gauss;
 pub mod langevin;
 pub mod likelihood;
 pub mod metrics;
+pub mod observation;
 pub mod operator;
 pub mod pnp;
 pub mod prior;

@@ -7,9 +7,9 @@
 //!
 //! | variant | `g_m` | paper |
 //! |---|---|---|
-//! | [`Measurements::OneBit`] | `y_m · E[X | X > −y_m z_m/s_m] / s_m` | eq. 18 |
-//! | [`Measurements::Quantized`] | `E[X | (l_m − z_m)/s_m < X < (u_m − z_m)/s_m] / s_m` | eq. 15 / 29 |
-//! | [`Measurements::LinearDiagonal`] | `(y_m − z_m) / s_m²` | eq. 20 |
+//! | [`Measurements::Diagonal`] of [`Observation::OneBit`] | `y_m · E[X | X > −y_m z_m/s_m] / s_m` | eq. 18 |
+//! | [`Measurements::Diagonal`] of [`Observation::Quantized`] | `E[X | (l_m − z_m)/s_m < X < (u_m − z_m)/s_m] / s_m` | eq. 15 / 29 |
+//! | [`Measurements::Diagonal`] of [`Observation::Linear`] | `(y_m − z_m) / s_m²` | eq. 20 |
 //! | [`Measurements::LinearExact`] | `[U (σ²I + β²Λ)⁻¹ Uᵀ (y − z)]_m` with `AAᵀ = UΛUᵀ` | eq. 19 |
 //! | [`Measurements::Ep`] | expectation propagation with `A = USVᵀ` ([`crate::ep`]) | QCS-SGM+ |
 //!
@@ -20,30 +20,17 @@
 //! one-bit gradient collapses toward 0 beyond about 4.75 `s_m` of violation; this
 //! implementation deliberately does not reproduce that artefact.
 
-use crate::ep::{self, EpParams, Observation};
+use crate::ep::{self, EpParams};
 use crate::gauss::{truncated_normal_mean, truncated_normal_mean_block, upper_tail_mean, LANES};
+pub use crate::observation::Observation;
 use crate::{Error, Result};
 
-/// The measurements, borrowed, in the form each score needs.
+/// The measurements, borrowed, with the score the sampler uses for them.
 #[derive(Debug, Clone, Copy)]
 pub enum Measurements<'a> {
-    /// One-bit signs `y_m ∈ {−1, +1}` (eq. 5), as `±1.0`.
-    OneBit {
-        /// The signs, `±1.0` each.
-        signs: &'a [f32],
-    },
-    /// Quantized measurements given by their bins `[l_m, u_m)` (eq. 4); `±∞` for open bins.
-    Quantized {
-        /// Lower bin edges `l_m` (may be `−∞`).
-        lower: &'a [f32],
-        /// Upper bin edges `u_m` (may be `+∞`), `u_m > l_m`.
-        upper: &'a [f32],
-    },
-    /// Unquantized `y = Ax + n` with the diagonal-`AAᵀ` score of eq. 20.
-    LinearDiagonal {
-        /// The measurements `y`.
-        y: &'a [f32],
-    },
+    /// Any observation with the score of Theorem 1, exact when `AAᵀ` is diagonal: eq. 18
+    /// (one-bit), eq. 15 / 29 (bins), eq. 20 (unquantized). The paper's QCS-SGM.
+    Diagonal(Observation<'a>),
     /// Unquantized `y = Ax + n` with the exact score of eq. 19, given the eigendecomposition
     /// `AAᵀ = U Λ Uᵀ`.
     LinearExact {
@@ -90,21 +77,18 @@ impl<'a> PseudoLikelihood<'a> {
                 expected: "finite and >= 0",
             });
         }
-        let m = measurements_len(&measurements)?;
+        let m = measurements.validate()?;
         if m == 0 {
             return Err(Error::Empty {
                 field: "measurements",
             });
         }
-        let linear = matches!(
-            measurements,
-            Measurements::LinearDiagonal { .. }
-                | Measurements::LinearExact { .. }
-                | Measurements::Ep {
-                    observation: Observation::Linear { .. },
-                    ..
-                }
-        );
+        let linear = match measurements {
+            Measurements::Diagonal(observation) | Measurements::Ep { observation, .. } => {
+                observation.is_linear()
+            }
+            Measurements::LinearExact { .. } => true,
+        };
         if sigma == 0.0 && linear {
             // Linear scores divide by σ² + β²‖a_m‖², which vanishes as β → 0 when σ = 0.
             return Err(Error::InvalidParameter {
@@ -168,10 +152,7 @@ impl<'a> PseudoLikelihood<'a> {
         let b2 = beta * beta;
         let source = match self.measurements {
             Measurements::LinearExact { eigenvalues, .. } => eigenvalues,
-            Measurements::OneBit { .. }
-            | Measurements::Quantized { .. }
-            | Measurements::LinearDiagonal { .. }
-            | Measurements::Ep { .. } => {
+            Measurements::Diagonal(_) | Measurements::Ep { .. } => {
                 Error::check_len("row_norms_sq", self.m, row_norms_sq.len())?;
                 Error::check_finite("row_norms_sq", row_norms_sq)?;
                 row_norms_sq
@@ -187,7 +168,8 @@ impl<'a> PseudoLikelihood<'a> {
                 });
             }
             *c = match self.measurements {
-                Measurements::OneBit { .. } | Measurements::Quantized { .. } => {
+                Measurements::Diagonal(Observation::OneBit { .. })
+                | Measurements::Diagonal(Observation::Quantized { .. }) => {
                     1.0 / crate::fastmath::sqrtf(var)
                 }
                 _ => 1.0 / var,
@@ -206,9 +188,11 @@ impl<'a> PseudoLikelihood<'a> {
         Error::check_len("g", m, g.len())?;
         Error::check_finite("z", z)?;
         match self.measurements {
-            Measurements::OneBit { signs } => one_bit_g(z, signs, cache, g),
-            Measurements::Quantized { lower, upper } => quantized_g(z, lower, upper, cache, g),
-            Measurements::LinearDiagonal { y } => linear_diagonal_g(z, y, cache, g),
+            Measurements::Diagonal(Observation::OneBit { signs }) => one_bit_g(z, signs, cache, g),
+            Measurements::Diagonal(Observation::Quantized { lower, upper }) => {
+                quantized_g(z, lower, upper, cache, g)
+            }
+            Measurements::Diagonal(Observation::Linear { y }) => linear_diagonal_g(z, y, cache, g),
             Measurements::LinearExact {
                 y, eigenvectors, ..
             } => {
@@ -251,93 +235,70 @@ impl<'a> PseudoLikelihood<'a> {
     }
 }
 
-/// The number of measurements, after validating them (see [`PseudoLikelihood::new`]).
-fn measurements_len(measurements: &Measurements<'_>) -> Result<usize> {
-    Ok(match *measurements {
-        Measurements::OneBit { signs } => {
-            if let Some(i) = signs.iter().position(|&s| s != 1.0 && s != -1.0) {
-                return Err(Error::InvalidParameter {
-                    field: "signs",
-                    value: signs[i] as f64,
-                    expected: "every sign to be +1 or -1",
-                });
-            }
-            signs.len()
-        }
-        Measurements::Quantized { lower, upper } => {
-            Error::check_len("upper", lower.len(), upper.len())?;
-            for (i, (&l, &u)) in lower.iter().zip(upper).enumerate() {
-                if l.is_nan() || l == f32::INFINITY {
-                    return Err(Error::NonFinite {
-                        field: "lower",
-                        index: i,
-                    });
-                }
-                if u.is_nan() || u == f32::NEG_INFINITY {
-                    return Err(Error::NonFinite {
-                        field: "upper",
-                        index: i,
-                    });
-                }
-                if l >= u {
+impl<'a> Measurements<'a> {
+    /// One-bit signs with the score of eq. 18.
+    pub fn one_bit(signs: &'a [f32]) -> Self {
+        Measurements::Diagonal(Observation::OneBit { signs })
+    }
+
+    /// Bins `[l_m, u_m)` with the score of eq. 15 / 29.
+    pub fn quantized(lower: &'a [f32], upper: &'a [f32]) -> Self {
+        Measurements::Diagonal(Observation::Quantized { lower, upper })
+    }
+
+    /// Unquantized `y` with the diagonal-`AAᵀ` score of eq. 20.
+    pub fn linear_diagonal(y: &'a [f32]) -> Self {
+        Measurements::Diagonal(Observation::Linear { y })
+    }
+
+    /// The number of measurements, after validating them (see [`PseudoLikelihood::new`]):
+    /// [`Observation::validate`], and the eigen- or singular-value factors' lengths, finiteness
+    /// and signs.
+    fn validate(&self) -> Result<usize> {
+        Ok(match *self {
+            Measurements::Diagonal(observation) => observation.validate()?,
+            Measurements::LinearExact {
+                y,
+                eigenvectors,
+                eigenvalues,
+            } => {
+                Error::check_finite("y", y)?;
+                Error::check_len("eigenvalues", y.len(), eigenvalues.len())?;
+                Error::check_len("eigenvectors", y.len() * y.len(), eigenvectors.len())?;
+                Error::check_finite("eigenvectors", eigenvectors)?;
+                Error::check_finite("eigenvalues", eigenvalues)?;
+                if let Some(i) = eigenvalues.iter().position(|&l| l < 0.0) {
                     return Err(Error::InvalidParameter {
-                        field: "upper",
-                        value: u as f64,
-                        expected: "each upper bin edge greater than its lower edge",
+                        field: "eigenvalues",
+                        value: eigenvalues[i] as f64,
+                        expected: "eigenvalues of AAᵀ to be >= 0",
                     });
                 }
+                y.len()
             }
-            lower.len()
-        }
-        Measurements::LinearDiagonal { y } => {
-            Error::check_finite("y", y)?;
-            y.len()
-        }
-        Measurements::LinearExact {
-            y,
-            eigenvectors,
-            eigenvalues,
-        } => {
-            Error::check_finite("y", y)?;
-            Error::check_len("eigenvalues", y.len(), eigenvalues.len())?;
-            Error::check_len("eigenvectors", y.len() * y.len(), eigenvectors.len())?;
-            Error::check_finite("eigenvectors", eigenvectors)?;
-            Error::check_finite("eigenvalues", eigenvalues)?;
-            if let Some(i) = eigenvalues.iter().position(|&l| l < 0.0) {
-                return Err(Error::InvalidParameter {
-                    field: "eigenvalues",
-                    value: eigenvalues[i] as f64,
-                    expected: "eigenvalues of AAᵀ to be >= 0",
-                });
+            Measurements::Ep {
+                observation,
+                left_singular_vectors,
+                singular_values,
+                params,
+            } => {
+                let m = observation.validate()?;
+                Error::check_len("singular_values", m, singular_values.len())?;
+                Error::check_len("left_singular_vectors", m * m, left_singular_vectors.len())?;
+                Error::check_finite("left_singular_vectors", left_singular_vectors)?;
+                Error::check_finite("singular_values", singular_values)?;
+                if let Some(i) = singular_values.iter().position(|&v| v < 0.0) {
+                    return Err(Error::InvalidParameter {
+                        field: "singular_values",
+                        value: singular_values[i] as f64,
+                        expected: "singular values of A to be >= 0",
+                    });
+                }
+                params.validate()?;
+                m
             }
-            y.len()
-        }
-        Measurements::Ep {
-            observation,
-            left_singular_vectors,
-            singular_values,
-            params,
-        } => {
-            let m = measurements_len(&match observation {
-                Observation::OneBit { signs } => Measurements::OneBit { signs },
-                Observation::Quantized { lower, upper } => Measurements::Quantized { lower, upper },
-                Observation::Linear { y } => Measurements::LinearDiagonal { y },
-            })?;
-            Error::check_len("singular_values", m, singular_values.len())?;
-            Error::check_len("left_singular_vectors", m * m, left_singular_vectors.len())?;
-            Error::check_finite("left_singular_vectors", left_singular_vectors)?;
-            Error::check_finite("singular_values", singular_values)?;
-            if let Some(i) = singular_values.iter().position(|&v| v < 0.0) {
-                return Err(Error::InvalidParameter {
-                    field: "singular_values",
-                    value: singular_values[i] as f64,
-                    expected: "singular values of A to be >= 0",
-                });
-            }
-            params.validate()?;
-            m
-        }
-    })
+        })
+    }
 }
 
 /// Eq. 18, one-bit: `g_m = y_m · E[X | X > −y_m z_m/s_m] / s_m`, with `inv_s[m] = 1/s_m`.

@@ -71,7 +71,7 @@ where
 }
 
 /// The one-bit measurements `±1.0` of codes from the sign quantizer (code 0 → −1, 1 → +1), as
-/// [`Measurements::OneBit`](crate::likelihood::Measurements::OneBit) takes them.
+/// [`Measurements::one_bit`](crate::likelihood::Measurements::one_bit) takes them.
 pub fn signs_from_codes(codes: &[u16], signs: &mut [f32]) -> Result<()> {
     Error::check_len("signs", codes.len(), signs.len())?;
     for (s, &c) in signs.iter_mut().zip(codes) {

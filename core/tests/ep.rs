@@ -6,9 +6,10 @@
 mod common;
 
 use proptest::prelude::*;
-use qcs_core::ep::{self, EpParams, EpReport, Observation};
+use qcs_core::ep::{self, EpParams, EpReport};
 use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{linear_exact_g, one_bit_g, Measurements, PseudoLikelihood};
+use qcs_core::observation::Observation;
 use qcs_core::operator::DenseOperator;
 use qcs_core::prior::GaussianPrior;
 use qcs_core::rng::stream_rng;

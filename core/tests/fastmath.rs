@@ -133,12 +133,9 @@ fn score_errors(file: &str, quantized: bool, rel: f64, abs: f64) -> (f64, f64, u
         );
         let (lower, upper, signs) = ([r[1] as f32], [r[2] as f32], [r[1] as f32]);
         let meas = if quantized {
-            Measurements::Quantized {
-                lower: &lower,
-                upper: &upper,
-            }
+            Measurements::quantized(&lower, &upper)
         } else {
-            Measurements::OneBit { signs: &signs }
+            Measurements::one_bit(&signs)
         };
         let lik = PseudoLikelihood::new(meas, sigma).expect("valid likelihood");
         let mut cache = [0.0f32];

@@ -47,7 +47,7 @@ fn one_bit_matches_mpmath() {
             r[5],
         );
         let signs = [y];
-        let (g, inv_s) = one(Measurements::OneBit { signs: &signs }, sigma, beta, n2, z);
+        let (g, inv_s) = one(Measurements::one_bit(&signs), sigma, beta, n2, z);
         let rel = ((g as f64) - exp).abs() / exp.abs().max(1e-300);
         worst = worst.max(rel.min(1.0));
         assert!(
@@ -76,16 +76,7 @@ fn quantized_matches_mpmath() {
             r[6],
         );
         let (lower, upper) = ([l], [u]);
-        let (g, inv_s) = one(
-            Measurements::Quantized {
-                lower: &lower,
-                upper: &upper,
-            },
-            sigma,
-            beta,
-            n2,
-            z,
-        );
+        let (g, inv_s) = one(Measurements::quantized(&lower, &upper), sigma, beta, n2, z);
         assert!(
             close(g, exp, SCORE_TOL.0, SCORE_TOL.1 * inv_s as f64),
             "z={z} [{l},{u}) σ={sigma} β={beta} ‖a‖²={n2}: got {g}, want {exp}"
@@ -107,7 +98,7 @@ fn linear_diagonal_matches_mpmath() {
             r[5],
         );
         let ys = [y];
-        let (g, _) = one(Measurements::LinearDiagonal { y: &ys }, sigma, beta, n2, z);
+        let (g, _) = one(Measurements::linear_diagonal(&ys), sigma, beta, n2, z);
         assert!(
             close(g, exp, 1e-6, 0.0),
             "z={z} y={y} σ={sigma} β={beta}: got {g}, want {exp}"
@@ -167,7 +158,7 @@ fn invalid_nan(e: Option<Error>) -> Option<(&'static str, &'static str)> {
 fn bad_measurements_are_errors() {
     let new = |m: Measurements<'_>, sigma: f32| PseudoLikelihood::new(m, sigma).err();
     assert_eq!(
-        new(Measurements::OneBit { signs: &[1.0, 0.0] }, 0.1),
+        new(Measurements::one_bit(&[1.0, 0.0]), 0.1),
         Some(Error::InvalidParameter {
             field: "signs",
             value: 0.0,
@@ -175,17 +166,17 @@ fn bad_measurements_are_errors() {
         })
     );
     assert_eq!(
-        new(Measurements::OneBit { signs: &[] }, 0.1),
+        new(Measurements::one_bit(&[]), 0.1),
         Some(Error::Empty {
             field: "measurements"
         })
     );
     assert_eq!(
-        invalid_nan(new(Measurements::OneBit { signs: &[1.0] }, f32::NAN)),
+        invalid_nan(new(Measurements::one_bit(&[1.0]), f32::NAN)),
         Some(("sigma", "finite and >= 0"))
     );
     assert_eq!(
-        new(Measurements::OneBit { signs: &[1.0] }, -1.0),
+        new(Measurements::one_bit(&[1.0]), -1.0),
         Some(Error::InvalidParameter {
             field: "sigma",
             value: -1.0,
@@ -193,13 +184,7 @@ fn bad_measurements_are_errors() {
         })
     );
     assert_eq!(
-        new(
-            Measurements::Quantized {
-                lower: &[1.0],
-                upper: &[1.0]
-            },
-            0.1
-        ),
+        new(Measurements::quantized(&[1.0], &[1.0]), 0.1),
         Some(Error::InvalidParameter {
             field: "upper",
             value: 1.0,
@@ -208,10 +193,7 @@ fn bad_measurements_are_errors() {
     );
     assert_eq!(
         new(
-            Measurements::Quantized {
-                lower: &[f32::INFINITY],
-                upper: &[f32::INFINITY]
-            },
+            Measurements::quantized(&[f32::INFINITY], &[f32::INFINITY]),
             0.1
         ),
         Some(Error::NonFinite {
@@ -220,13 +202,7 @@ fn bad_measurements_are_errors() {
         })
     );
     assert_eq!(
-        new(
-            Measurements::Quantized {
-                lower: &[0.0],
-                upper: &[1.0, 2.0]
-            },
-            0.1
-        ),
+        new(Measurements::quantized(&[0.0], &[1.0, 2.0]), 0.1),
         Some(Error::DimensionMismatch {
             field: "upper",
             expected: 1,
@@ -234,27 +210,21 @@ fn bad_measurements_are_errors() {
         })
     );
     assert_eq!(
-        new(Measurements::LinearDiagonal { y: &[f32::NAN] }, 0.1),
+        new(Measurements::linear_diagonal(&[f32::NAN]), 0.1),
         Some(Error::NonFinite {
             field: "y",
             index: 0
         })
     );
     assert_eq!(
-        new(Measurements::LinearDiagonal { y: &[1.0] }, 0.0),
+        new(Measurements::linear_diagonal(&[1.0]), 0.0),
         Some(Error::InvalidParameter {
             field: "sigma",
             value: 0.0,
             expected: "sigma > 0 for unquantized measurements"
         })
     );
-    let lik = PseudoLikelihood::new(
-        Measurements::OneBit {
-            signs: &[1.0, -1.0],
-        },
-        0.1,
-    )
-    .unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&[1.0, -1.0]), 0.1).unwrap();
     let mut cache = [0.0; 2];
     assert_eq!(
         invalid_nan(lik.prepare(f32::NAN, &[1.0, 1.0], &mut cache).err()),
@@ -352,14 +322,9 @@ fn whole_vectors_match_mpmath_and_single_measurements() {
                     }
                 }
                 if quantized {
-                    Measurements::Quantized {
-                        lower: pick(&lower, i),
-                        upper: pick(&upper, i),
-                    }
+                    Measurements::quantized(pick(&lower, i), pick(&upper, i))
                 } else {
-                    Measurements::OneBit {
-                        signs: pick(&signs, i),
-                    }
+                    Measurements::one_bit(pick(&signs, i))
                 }
             };
             let lik = PseudoLikelihood::new(meas(None), sigma).expect("valid likelihood");

@@ -96,12 +96,9 @@ impl Golden {
     }
     fn likelihood(&self, kind: &str) -> PseudoLikelihood<'_> {
         let meas = match kind {
-            "onebit" => Measurements::OneBit { signs: &self.signs },
-            "quantized" => Measurements::Quantized {
-                lower: &self.lower,
-                upper: &self.upper,
-            },
-            _ => Measurements::LinearDiagonal { y: &self.y },
+            "onebit" => Measurements::one_bit(&self.signs),
+            "quantized" => Measurements::quantized(&self.lower, &self.upper),
+            _ => Measurements::linear_diagonal(&self.y),
         };
         PseudoLikelihood::new(meas, self.sigma).unwrap()
     }
@@ -433,13 +430,13 @@ fn sampler_rejects_bad_input_with_exact_errors() {
         Some(Error::Empty { field: "rngs" })
     );
     let mut rngs = [stream_rng(1, 0)];
-    let noiseless = PseudoLikelihood::new(Measurements::OneBit { signs: &gd.signs }, 0.0).unwrap();
+    let noiseless = PseudoLikelihood::new(Measurements::one_bit(&gd.signs), 0.0).unwrap();
     assert!(matches!(
         PnpSampler::new(&op, noiseless, schedule, owned.buffers(), &mut rngs).err(),
         Some(Error::InvalidParameter { field: "sigma", .. })
     ));
     let short = [1.0f32; 3];
-    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &short }, 0.1).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&short), 0.1).unwrap();
     assert_eq!(
         PnpSampler::new(&op, lik, schedule, owned.buffers(), &mut rngs).err(),
         Some(Error::DimensionMismatch {

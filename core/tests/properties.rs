@@ -44,7 +44,7 @@ proptest! {
     ) {
         let y = if up { 1.0f32 } else { -1.0 };
         let signs = [y];
-        let g = g_of(Measurements::OneBit { signs: &signs }, sigma, beta, norm2, z);
+        let g = g_of(Measurements::one_bit(&signs), sigma, beta, norm2, z);
         prop_assert!(g.is_finite(), "g = {g}");
         // The score pulls z toward the observed sign, never away from it.
         prop_assert!(y * g >= 0.0, "y = {y}, z = {z}, g = {g}");
@@ -61,8 +61,8 @@ proptest! {
         // log Φ is concave, so g(z) is non-increasing in z for y = +1.
         let (lo, hi) = if z1 <= z2 { (z1, z2) } else { (z2, z1) };
         let signs = [1.0f32];
-        let g_lo = g_of(Measurements::OneBit { signs: &signs }, sigma, beta, norm2, lo);
-        let g_hi = g_of(Measurements::OneBit { signs: &signs }, sigma, beta, norm2, hi);
+        let g_lo = g_of(Measurements::one_bit(&signs), sigma, beta, norm2, lo);
+        let g_hi = g_of(Measurements::one_bit(&signs), sigma, beta, norm2, hi);
         prop_assert!(g_lo >= g_hi * (1.0 - 1e-5) - 1e-30, "g({lo}) = {g_lo} < g({hi}) = {g_hi}");
     }
 
@@ -75,7 +75,7 @@ proptest! {
         let lower = if open_low { f32::NEG_INFINITY } else { k as f32 * delta };
         let upper = if open_high { f32::INFINITY } else { (k + 1) as f32 * delta };
         let (lo, hi) = ([lower], [upper]);
-        let g = g_of(Measurements::Quantized { lower: &lo, upper: &hi }, sigma, beta, norm2, z);
+        let g = g_of(Measurements::quantized(&lo, &hi), sigma, beta, norm2, z);
         prop_assert!(g.is_finite(), "g = {g} for z = {z} in [{lower}, {upper})");
         if z < lower {
             prop_assert!(g > 0.0, "z = {z} below [{lower}, {upper}) must be pulled up, g = {g}");
@@ -91,7 +91,7 @@ proptest! {
         beta in log_uniform(1e-4, 1e3), norm2 in log_uniform(1e-3, 1e3),
     ) {
         let ys = [y];
-        let g = g_of(Measurements::LinearDiagonal { y: &ys }, sigma, beta, norm2, z);
+        let g = g_of(Measurements::linear_diagonal(&ys), sigma, beta, norm2, z);
         prop_assert!(g.is_finite() || (y - z).abs() > 1e30, "g = {g}");
         prop_assert!(g * (y - z) >= 0.0);
     }

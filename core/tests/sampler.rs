@@ -152,8 +152,7 @@ fn one_bit_two_dimensional_posterior_mean() {
     let a = f32s(&r["a"]);
     let y = f32s(&r["y"]);
     let op = DenseOperator::new(&a, m, n).unwrap();
-    let lik =
-        PseudoLikelihood::new(Measurements::OneBit { signs: &y }, r["sigma"][0] as f32).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&y), r["sigma"][0] as f32).unwrap();
     let zero = [0.0f32; 2];
     let mut prior = GaussianPrior::new(&zero, 1.0).unwrap();
     let mut rngs: Vec<Xoshiro128PlusPlus> = (0..CHAINS as u64).map(|b| stream_rng(77, b)).collect();
@@ -193,7 +192,7 @@ fn same_seed_same_bits_and_batch_independence() {
     let y = f32s(&r["y"]);
     let op = DenseOperator::new(&a, 3, 2).unwrap();
     let run = |chains: u64| -> Vec<f32> {
-        let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &y }, 0.3).unwrap();
+        let lik = PseudoLikelihood::new(Measurements::one_bit(&y), 0.3).unwrap();
         let zero = [0.0f32; 2];
         let mut prior = GaussianPrior::new(&zero, 1.0).unwrap();
         let mut rngs: Vec<Xoshiro128PlusPlus> = (0..chains).map(|b| stream_rng(9, b)).collect();
@@ -221,7 +220,7 @@ fn sampler_rejects_bad_buffers_and_finishes() {
     let a = [1.0f32, 0.0, 0.0, 1.0];
     let op = DenseOperator::new(&a, 2, 2).unwrap();
     let y = [1.0f32, -1.0];
-    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &y }, 0.1).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&y), 0.1).unwrap();
     let mut rngs = [stream_rng(1, 0)];
     // A `grad` buffer one value too long.
     let mut owned = Owned::new(&op, 1);
@@ -360,7 +359,7 @@ fn layout_sizes_and_splits_one_slab() {
     };
     let mut slab = vec![0.0f32; no_scratch.slab_len()];
     let signs = [1.0f32, -1.0, 1.0, 1.0];
-    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, 0.1).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), 0.1).unwrap();
     let mut rngs = [stream_rng(1, 0), stream_rng(1, 1)];
     assert_eq!(
         Sampler::new(
@@ -404,7 +403,7 @@ fn a_non_finite_prior_score_or_iterate_is_a_divergence_at_its_step() {
     let a = [1.0f32, 0.0, 0.0, 1.0];
     let op = DenseOperator::new(&a, 2, 2).unwrap();
     let y = [1.0f32, -1.0];
-    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &y }, 0.1).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&y), 0.1).unwrap();
     // Levels of 2 steps: call 3 is level 1, step 1; call 0 is level 0, step 0.
     let schedule = Schedule::new(1.0, 0.1, 3, 2, 1e-3).unwrap();
     for (at, value, level, step) in [
@@ -483,7 +482,7 @@ fn denoise_is_tweedie_with_the_posterior_score() {
     let (sigma, tau2) = (0.1f32, 0.5f32);
     let mean = [0.2f32, 0.4, 0.6];
     let mut prior = GaussianPrior::new(&mean, tau2).unwrap();
-    let lik = PseudoLikelihood::new(Measurements::LinearDiagonal { y: &y }, sigma).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::linear_diagonal(&y), sigma).unwrap();
     let schedule = Schedule::new(0.3, 0.3, 1, 1, 1e-3).unwrap();
     let mut owned = Owned::new(&op, 1);
     let mut rngs = [stream_rng(9, 0)];

@@ -126,7 +126,7 @@ pub fn run(out: &mut Out, slab: &mut ReconSlab) -> Result<(), FwError> {
     let mut received_codes = [0u16; RM];
     received.unpack_codes(&mut received_codes)?;
     signs_from_codes(&received_codes, &mut signs)?;
-    let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, header.sigma)?;
+    let likelihood = PseudoLikelihood::new(Measurements::one_bit(&signs), header.sigma)?;
     let mut prior = GaussianMixturePrior::<K>::new(WEIGHTS, &MEANS, VARIANCES)?;
     let mut rngs: [Xoshiro128PlusPlus; RB] =
         core::array::from_fn(|b| stream_rng(CHAIN_SEED, b as u64));

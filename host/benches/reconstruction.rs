@@ -66,7 +66,7 @@ fn child(chains: usize) -> Value {
     let mut a = vec![0.0; m * n];
     seeded.materialize(&mut a).unwrap();
     let op = DenseOperator::new(&a, m, n).unwrap();
-    let lik = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, sigma).unwrap();
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), sigma).unwrap();
     let model = ScoreModel::load(&models.join("ncsnv2-mnist.onnx")).unwrap();
     let mut prior = NetworkPrior::new(
         &model,

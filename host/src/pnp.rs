@@ -2,13 +2,13 @@
 //! quantized likelihood in its data step, `qcs_core::pnp`) over heap buffers, with any
 //! [`ScorePrior`], summarized as [`reconstruct`](crate::reconstruct::reconstruct) does.
 
-use crate::reconstruct::{summarize, Reconstruction};
+use crate::reconstruct::{chain_rngs, drive, summarize, Chains, Reconstruction};
 use anyhow::{anyhow, Result};
 use qcs_core::langevin::{SampleError, ScorePrior};
 use qcs_core::likelihood::PseudoLikelihood;
 use qcs_core::operator::SensingOperator;
 use qcs_core::pnp::{PnpLayout, PnpProgress, PnpSampler, PnpSchedule};
-use qcs_core::rng::{stream_rng, Xoshiro128PlusPlus};
+use qcs_core::rng::Xoshiro128PlusPlus;
 use std::time::Instant;
 
 /// The name of the method in reports, configs and on the command line.
@@ -132,6 +132,25 @@ impl std::fmt::Display for PnpDiverged {
 
 impl std::error::Error for PnpDiverged {}
 
+impl<O: SensingOperator + ?Sized> Chains for PnpSampler<'_, '_, O, Xoshiro128PlusPlus> {
+    type Progress = PnpProgress;
+    fn x_mut(&mut self) -> &mut [f32] {
+        PnpSampler::x_mut(self)
+    }
+    fn rewind(&mut self) {
+        PnpSampler::rewind(self)
+    }
+    fn is_finished(&self) -> bool {
+        PnpSampler::is_finished(self)
+    }
+    fn step<P: ScorePrior<Error = anyhow::Error>>(
+        &mut self,
+        prior: &mut P,
+    ) -> std::result::Result<PnpProgress, SampleError<anyhow::Error>> {
+        PnpSampler::step(self, prior)
+    }
+}
+
 /// Runs the plug-and-play sampler from `center + σ_1 ξ` starts (or from `start`,
 /// `chains · N` values) and summarizes the samples. `progress` is called after every level.
 pub fn reconstruct_pnp<O, P>(
@@ -140,7 +159,7 @@ pub fn reconstruct_pnp<O, P>(
     settings: &PnpSettings,
     prior: &mut P,
     start: Option<&[f32]>,
-    mut progress: impl FnMut(PnpProgress),
+    progress: impl FnMut(PnpProgress),
 ) -> Result<Reconstruction>
 where
     O: SensingOperator + ?Sized,
@@ -150,9 +169,7 @@ where
     let n = op.cols();
     let layout = PnpLayout::for_op(op, settings.chains);
     let mut slab = vec![0.0f32; layout.slab_len()];
-    let mut rngs: Vec<Xoshiro128PlusPlus> = (0..settings.chains)
-        .map(|b| stream_rng(settings.seed, b as u64))
-        .collect();
+    let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = PnpSampler::new(
         op,
         likelihood,
@@ -161,19 +178,6 @@ where
         &mut rngs,
     )
     .map_err(|e| anyhow!("sampler: {e}"))?;
-    match start {
-        Some(x0) => {
-            anyhow::ensure!(
-                x0.len() == sampler.x().len(),
-                "start: {} values, the sampler needs {}",
-                x0.len(),
-                sampler.x().len()
-            );
-            sampler.x_mut().copy_from_slice(x0);
-            sampler.rewind();
-        }
-        None => sampler.init_noise(settings.center),
-    }
     let schedule = settings.schedule;
     let typed = |e: SampleError<anyhow::Error>| match e {
         SampleError::Core(source @ qcs_core::Error::Diverged { level, beta, .. }) => {
@@ -188,10 +192,15 @@ where
         SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
         SampleError::Prior(e) => e.context("the score network"),
     };
-    while !sampler.is_finished() {
-        let p = sampler.step(prior).map_err(typed)?;
-        progress(p);
-    }
+    let center = settings.center;
+    drive(
+        &mut sampler,
+        prior,
+        start,
+        |s| s.init_noise(center),
+        typed,
+        progress,
+    )?;
     let raw = sampler.x().to_vec();
     Ok(summarize(
         raw,

@@ -11,6 +11,7 @@ use crate::matrix::SensingMatrix;
 use anyhow::{bail, ensure, Result};
 use qcs_core::frame::{self, FrameHeader, FrameOperator, OperatorKind, QuantizerSpec, SignalShape};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
+use qcs_core::observation::Observation;
 use qcs_core::operator::{DenseOperator, SensingOperator, Structured};
 use qcs_core::quantizer::Quantizer;
 use qcs_core::sensor;
@@ -71,14 +72,19 @@ impl Observed {
         }
     }
 
-    /// The measurements as the core's pseudo-likelihood takes them (eq. 18, 15/29, or the
-    /// diagonal eq. 20 for unquantized `y`).
-    pub fn measurements(&self) -> Measurements<'_> {
+    /// The core's borrowed view of these measurements.
+    pub fn view(&self) -> Observation<'_> {
         match self {
-            Observed::OneBit(signs) => Measurements::OneBit { signs },
-            Observed::Quantized { lower, upper } => Measurements::Quantized { lower, upper },
-            Observed::Linear(y) => Measurements::LinearDiagonal { y },
+            Observed::OneBit(signs) => Observation::OneBit { signs },
+            Observed::Quantized { lower, upper } => Observation::Quantized { lower, upper },
+            Observed::Linear(y) => Observation::Linear { y },
         }
+    }
+
+    /// The measurements with the paper's score (eq. 18, 15/29, or the diagonal eq. 20 for
+    /// unquantized `y`).
+    pub fn measurements(&self) -> Measurements<'_> {
+        Measurements::Diagonal(self.view())
     }
 
     /// A short name: `one-bit`, `quantized` or `linear`.

@@ -164,6 +164,80 @@ impl HeapBuffers {
     }
 }
 
+/// What [`drive`] needs of a core sampler: Algorithm 1's [`Sampler`] and pnp-probit's
+/// [`PnpSampler`](qcs_core::pnp::PnpSampler) both provide it.
+pub trait Chains {
+    /// What a step reports.
+    type Progress;
+    /// The iterates, `chains · N` values.
+    fn x_mut(&mut self) -> &mut [f32];
+    /// Restarts the schedule, keeping the iterates.
+    fn rewind(&mut self);
+    /// Whether every step of the schedule has run.
+    fn is_finished(&self) -> bool;
+    /// One step.
+    fn step<P: ScorePrior<Error = anyhow::Error>>(
+        &mut self,
+        prior: &mut P,
+    ) -> std::result::Result<Self::Progress, SampleError<anyhow::Error>>;
+}
+
+impl<O: SensingOperator + ?Sized> Chains for Sampler<'_, '_, O, Xoshiro128PlusPlus> {
+    type Progress = Progress;
+    fn x_mut(&mut self) -> &mut [f32] {
+        Sampler::x_mut(self)
+    }
+    fn rewind(&mut self) {
+        Sampler::rewind(self)
+    }
+    fn is_finished(&self) -> bool {
+        Sampler::is_finished(self)
+    }
+    fn step<P: ScorePrior<Error = anyhow::Error>>(
+        &mut self,
+        prior: &mut P,
+    ) -> std::result::Result<Progress, SampleError<anyhow::Error>> {
+        Sampler::step(self, prior)
+    }
+}
+
+/// One generator per chain, `stream_rng(seed, b)` for chain `b`: the host's seeding of every
+/// sampler.
+pub fn chain_rngs(seed: u64, chains: usize) -> Vec<Xoshiro128PlusPlus> {
+    (0..chains).map(|b| stream_rng(seed, b as u64)).collect()
+}
+
+/// Runs `sampler` to the end of its schedule: from `start` (`chains · N` values) when given,
+/// else from the start `init` sets; errors become `anyhow` errors through `typed`, and
+/// `progress` is called after every step.
+pub fn drive<S: Chains, P: ScorePrior<Error = anyhow::Error>>(
+    sampler: &mut S,
+    prior: &mut P,
+    start: Option<&[f32]>,
+    init: impl FnOnce(&mut S),
+    typed: impl Fn(SampleError<anyhow::Error>) -> anyhow::Error,
+    mut progress: impl FnMut(S::Progress),
+) -> Result<()> {
+    match start {
+        Some(x0) => {
+            let x = sampler.x_mut();
+            anyhow::ensure!(
+                x0.len() == x.len(),
+                "start: {} values, the sampler needs {}",
+                x0.len(),
+                x.len()
+            );
+            x.copy_from_slice(x0);
+            sampler.rewind();
+        }
+        None => init(sampler),
+    }
+    while !sampler.is_finished() {
+        progress(sampler.step(prior).map_err(&typed)?);
+    }
+    Ok(())
+}
+
 /// Runs Algorithm 1 from `U(0, 1)` starts (or from `start`, `chains · N` values) and
 /// summarizes the samples. `progress` is called after every step.
 pub fn reconstruct<O, P>(
@@ -172,7 +246,7 @@ pub fn reconstruct<O, P>(
     settings: &SamplerSettings,
     prior: &mut P,
     start: Option<&[f32]>,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
 ) -> Result<Reconstruction>
 where
     O: SensingOperator + ?Sized,
@@ -181,24 +255,9 @@ where
     let t0 = Instant::now();
     let n = op.cols();
     let mut heap = HeapBuffers::for_likelihood(op, settings.chains, &likelihood);
-    let mut rngs: Vec<Xoshiro128PlusPlus> = (0..settings.chains)
-        .map(|b| stream_rng(settings.seed, b as u64))
-        .collect();
+    let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = Sampler::new(op, likelihood, settings.schedule, heap.buffers(), &mut rngs)
         .map_err(|e| anyhow!("sampler: {e}"))?;
-    match start {
-        Some(x0) => {
-            anyhow::ensure!(
-                x0.len() == sampler.x().len(),
-                "start: {} values, the sampler needs {}",
-                x0.len(),
-                sampler.x().len()
-            );
-            sampler.x_mut().copy_from_slice(x0);
-            sampler.rewind();
-        }
-        None => sampler.init_uniform(),
-    }
     let schedule = settings.schedule;
     let typed = |e: SampleError<anyhow::Error>| match e {
         SampleError::Core(
@@ -217,10 +276,14 @@ where
         SampleError::Core(e) => anyhow::Error::new(e).context("sampler step"),
         SampleError::Prior(e) => e.context("the score network"),
     };
-    while !sampler.is_finished() {
-        let p = sampler.step(prior).map_err(typed)?;
-        progress(p);
-    }
+    drive(
+        &mut sampler,
+        prior,
+        start,
+        |s| s.init_uniform(),
+        typed,
+        progress,
+    )?;
     if settings.denoise {
         sampler.denoise(prior).map_err(typed)?;
     }

@@ -17,7 +17,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use nalgebra::{DMatrix, SymmetricEigen};
-use qcs_core::ep::{EpParams, Observation};
+use qcs_core::ep::EpParams;
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::SensingOperator;
 
@@ -75,13 +75,8 @@ impl LeftSvd {
         observed: &'a Observed,
         params: EpParams,
     ) -> Measurements<'a> {
-        let observation = match observed {
-            Observed::OneBit(signs) => Observation::OneBit { signs },
-            Observed::Quantized { lower, upper } => Observation::Quantized { lower, upper },
-            Observed::Linear(y) => Observation::Linear { y },
-        };
         Measurements::Ep {
-            observation,
+            observation: observed.view(),
             left_singular_vectors: &self.u,
             singular_values: &self.singular_values,
             params,

@@ -177,12 +177,9 @@ fn replay(case: &str) {
         g.f32s("y_linear.f32"),
     );
     let meas = match c["measurement"].as_str().unwrap() {
-        "onebit" => Measurements::OneBit { signs: &signs },
-        "quantized3" => Measurements::Quantized {
-            lower: &lo,
-            upper: &hi,
-        },
-        "linear" => Measurements::LinearDiagonal { y: &y },
+        "onebit" => Measurements::one_bit(&signs),
+        "quantized3" => Measurements::quantized(&lo, &hi),
+        "linear" => Measurements::linear_diagonal(&y),
         other => panic!("unknown measurement {other}"),
     };
     let lik = PseudoLikelihood::new(meas, sigma).unwrap();
@@ -292,13 +289,8 @@ fn host_reaches_reference_psnr_on_fixed_digits() {
     let model = ScoreModel::load(&model_path()).unwrap();
     let mut rust = Vec::new();
     for k in 0..count {
-        let lik = PseudoLikelihood::new(
-            Measurements::OneBit {
-                signs: &signs[k * m..(k + 1) * m],
-            },
-            sigma,
-        )
-        .unwrap();
+        let lik = PseudoLikelihood::new(Measurements::one_bit(&signs[k * m..(k + 1) * m]), sigma)
+            .unwrap();
         let mut prior = NetworkPrior::new(
             &model,
             [1, 28, 28],

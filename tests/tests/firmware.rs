@@ -408,7 +408,7 @@ fn on_device_reconstruction_is_bit_identical_to_the_host() {
     received.unpack_codes(&mut codes).unwrap();
     let mut signs = vec![0.0f32; m];
     sensor::signs_from_codes(&codes, &mut signs).unwrap();
-    let likelihood = PseudoLikelihood::new(Measurements::OneBit { signs: &signs }, sigma).unwrap();
+    let likelihood = PseudoLikelihood::new(Measurements::one_bit(&signs), sigma).unwrap();
     let schedule = Schedule::new(
         p.f32_bits("beta_max"),
         p.f32_bits("beta_min"),

@@ -57,6 +57,7 @@
 
 use crate::gauss::{truncated_normal_mean, truncated_normal_variance};
 use crate::likelihood::linear_exact_g;
+use crate::observation::Observation;
 use crate::operator::dot;
 use crate::{Error, Result};
 
@@ -123,29 +124,6 @@ impl Default for EpParams {
     fn default() -> Self {
         Self::DEFAULT
     }
-}
-
-/// What EP observes of `w = Ax + n`.
-#[derive(Debug, Clone, Copy)]
-pub enum Observation<'a> {
-    /// One-bit signs `y_m ∈ {−1, +1}` (paper eq. 5): `w_m ≥ 0` or `w_m < 0`.
-    OneBit {
-        /// The signs, `±1.0` each.
-        signs: &'a [f32],
-    },
-    /// Quantization bins `[l_m, u_m)` (eq. 4; uniform or threshold quantizers), `±∞` for the
-    /// open outer bins.
-    Quantized {
-        /// Lower bin edges.
-        lower: &'a [f32],
-        /// Upper bin edges, `u_m > l_m`.
-        upper: &'a [f32],
-    },
-    /// Unquantized `y = w` (the score is eq. 19).
-    Linear {
-        /// The measurements.
-        y: &'a [f32],
-    },
 }
 
 /// How a run of [`score`] ended.

@@ -75,11 +75,7 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
         rngs: &'b mut [R],
     ) -> Result<Self> {
         schedule.validate()?;
-        if rngs.is_empty() {
-            return Err(Error::Empty { field: "rngs" });
-        }
-        let (m, n) = (op.rows(), op.cols());
-        Error::check_len("likelihood", m, likelihood.len())?;
+        let n = check_chains(op, &likelihood, rngs)?;
         SamplerLayout::for_op(op, rngs.len())
             .with_lik_scratch(likelihood.scratch_len())
             .check(&buffers)?;
@@ -316,6 +312,21 @@ pub(crate) fn likelihood_score<O: SensingOperator + ?Sized>(
     op.forward(x, w.z, w.op_scratch)?;
     likelihood.g(w.z, level, w.g, w.lik_scratch)?;
     op.adjoint(w.g, w.grad, w.op_scratch)
+}
+
+/// The checks every sampler makes of its chains: at least one generator ([`Error::Empty`],
+/// `rngs`) and a likelihood of `M = op.rows()` measurements ([`Error::DimensionMismatch`],
+/// `likelihood`). Returns `N = op.cols()`.
+pub(crate) fn check_chains<O: SensingOperator + ?Sized, R>(
+    op: &O,
+    likelihood: &PseudoLikelihood<'_>,
+    rngs: &[R],
+) -> Result<usize> {
+    if rngs.is_empty() {
+        return Err(Error::Empty { field: "rngs" });
+    }
+    Error::check_len("likelihood", op.rows(), likelihood.len())?;
+    Ok(op.cols())
 }
 
 /// A non-finite value met inside a step is the chain's divergence (`diverged`); other errors

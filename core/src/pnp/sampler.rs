@@ -3,7 +3,7 @@
 
 use super::data::{solve_data_subproblem, spectral_norm_sq, DataStep, DataWork, POWER_ITERATIONS};
 use super::{PnpBuffers, PnpLayout, PnpSchedule};
-use crate::langevin::sampler::divergence;
+use crate::langevin::sampler::{check_chains, divergence};
 use crate::langevin::SampleError;
 use crate::likelihood::PseudoLikelihood;
 use crate::operator::SensingOperator;
@@ -60,11 +60,7 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
         rngs: &'b mut [R],
     ) -> Result<Self> {
         schedule.validate()?;
-        if rngs.is_empty() {
-            return Err(Error::Empty { field: "rngs" });
-        }
-        let (m, n) = (op.rows(), op.cols());
-        Error::check_len("likelihood", m, likelihood.len())?;
+        let n = check_chains(op, &likelihood, rngs)?;
         PnpLayout::for_op(op, rngs.len()).check(&buffers)?;
         let sigma = likelihood.sigma();
         if sigma <= 0.0 {

@@ -37,7 +37,7 @@ impl AldSettings {
 /// wrapper is `A` itself (same [`forward`](SensingOperator::forward) and
 /// [`adjoint`](SensingOperator::adjoint)) except that it reports `γ²` as every squared row
 /// norm, which is all the eq. 20 score reads of them. Use it with
-/// `Measurements::LinearDiagonal`.
+/// `Measurements::linear_diagonal`.
 pub struct AldOperator<'a> {
     inner: &'a dyn SensingOperator,
     gamma_sq: f32,
