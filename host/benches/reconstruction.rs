@@ -84,6 +84,7 @@ fn child(chains: usize) -> Value {
         chains,
         seed: 7,
         denoise: false,
+        warm_start: false,
     };
     let rec = reconstruct(&op, lik, &settings, &mut prior, None, |_| {}).unwrap();
     json!({

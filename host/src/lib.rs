@@ -36,3 +36,4 @@ pub mod problem;
 pub mod reconstruct;
 pub mod sensing;
 pub mod svd;
+pub mod warm_start;

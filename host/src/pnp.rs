@@ -197,7 +197,10 @@ where
         &mut sampler,
         prior,
         start,
-        |s| s.init_noise(center),
+        |s| {
+            s.init_noise(center);
+            Ok(())
+        },
         typed,
         progress,
     )?;

@@ -26,6 +26,10 @@ pub struct SamplerSettings {
     /// Whether a final denoising step follows the schedule ([`Sampler::denoise`]: Tweedie's
     /// formula at `β_T`, one more network call).
     pub denoise: bool,
+    /// Whether the chains start at the warm-start estimate diffused to `β_1`
+    /// ([`crate::warm_start::estimate`], [`Sampler::init_around`]) instead of `U(0, 1)`; no
+    /// network call.
+    pub warm_start: bool,
 }
 
 impl SamplerSettings {
@@ -214,7 +218,7 @@ pub fn drive<S: Chains, P: ScorePrior<Error = anyhow::Error>>(
     sampler: &mut S,
     prior: &mut P,
     start: Option<&[f32]>,
-    init: impl FnOnce(&mut S),
+    init: impl FnOnce(&mut S) -> Result<()>,
     typed: impl Fn(SampleError<anyhow::Error>) -> anyhow::Error,
     mut progress: impl FnMut(S::Progress),
 ) -> Result<()> {
@@ -230,7 +234,7 @@ pub fn drive<S: Chains, P: ScorePrior<Error = anyhow::Error>>(
             x.copy_from_slice(x0);
             sampler.rewind();
         }
-        None => init(sampler),
+        None => init(sampler)?,
     }
     while !sampler.is_finished() {
         progress(sampler.step(prior).map_err(&typed)?);
@@ -238,7 +242,7 @@ pub fn drive<S: Chains, P: ScorePrior<Error = anyhow::Error>>(
     Ok(())
 }
 
-/// Runs Algorithm 1 from `U(0, 1)` starts (or from `start`, `chains · N` values) and
+/// Runs Algorithm 1 from `U(0, 1)` starts, or warm starts ([`SamplerSettings::warm_start`]), (or from `start`, `chains · N` values) and
 /// summarizes the samples. `progress` is called after every step.
 pub fn reconstruct<O, P>(
     op: &O,
@@ -255,6 +259,10 @@ where
     let t0 = Instant::now();
     let n = op.cols();
     let mut heap = HeapBuffers::for_likelihood(op, settings.chains, &likelihood);
+    let warm = match settings.warm_start {
+        true => Some(crate::warm_start::estimate(op, likelihood.measurements())?),
+        false => None,
+    };
     let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = Sampler::new(op, likelihood, settings.schedule, heap.buffers(), &mut rngs)
         .map_err(|e| anyhow!("sampler: {e}"))?;
@@ -280,7 +288,15 @@ where
         &mut sampler,
         prior,
         start,
-        |s| s.init_uniform(),
+        |s| match &warm {
+            Some(center) => s
+                .init_around(center)
+                .map_err(|e| anyhow!("warm start: {e}")),
+            None => {
+                s.init_uniform();
+                Ok(())
+            }
+        },
         typed,
         progress,
     )?;

@@ -323,6 +323,48 @@ fn a_budget_of_network_calls_sets_the_levels_and_the_report_counts_them() {
 }
 
 #[test]
+fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
+    let f = tmp("d4w.qcsf");
+    ok(&qcs(&["measure", "--digit", "4", "-o", p(&f)]));
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp(name);
+        let mut args = vec![
+            "reconstruct",
+            p(&f),
+            "--method",
+            "qcs-sgm",
+            "--calls",
+            "10",
+            "--samples",
+            "1",
+            "--out",
+            p(&out),
+        ];
+        args.extend_from_slice(extra);
+        ok(&qcs(&args));
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        (r, std::fs::read(out.join("mean.npy")).unwrap())
+    };
+    let (cold, cold_mean) = run("cold", &[]);
+    let (warm, warm_mean) = run("warm", &["--warm-start"]);
+    assert_eq!(cold["schedule"]["warm_start"], false);
+    assert_eq!(warm["schedule"]["warm_start"], true);
+    // β_1 = 1 by default with a warm start, 50 without; the same budget of calls.
+    assert_eq!(warm["schedule"]["beta_max"], 1.0);
+    assert_eq!(cold["schedule"]["beta_max"], 50.0);
+    assert_eq!(warm["network_calls"], cold["network_calls"]);
+    assert_ne!(warm_mean, cold_mean, "the start must matter");
+    let (given, _) = run("warm2", &["--warm-start", "--beta-max", "3"]);
+    assert_eq!(given["schedule"]["beta_max"], 3.0);
+    fails_with(
+        &qcs(&["reconstruct", p(&f), "--warm-start", "--calls", "5"]),
+        &["--warm-start does not apply to --method pnp-probit"],
+    );
+}
+
+#[test]
 fn pnp_probit_reconstructs_on_a_short_budget_and_reports_its_calls() {
     for (bits, name) in [("1", "one-bit"), ("3", "quantized"), ("0", "linear")] {
         let f = tmp(&format!("pnp{bits}.qcsf"));

@@ -196,6 +196,7 @@ impl Reconstructor {
                 chains,
                 seed,
                 denoise: false,
+                warm_start: false,
             })
         };
         Ok(Job {

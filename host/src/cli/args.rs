@@ -12,7 +12,7 @@ use qcs_host::pnp::{PnpOptions, PnpSettings};
 use qcs_host::problem::Observed;
 use qcs_host::reconstruct::{self, budget_levels, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
-use qcs_host::{data, sensing};
+use qcs_host::{data, sensing, warm_start};
 use std::path::PathBuf;
 
 /// Options of the network prior.
@@ -80,6 +80,11 @@ pub struct ScheduleArgs {
     /// the posterior score, x + β_T²·(s_θ(x, β_T) + likelihood score); one more network call.
     #[arg(long)]
     pub denoise: bool,
+    /// qcs-sgm: a warm start (CCDF, SIM-DMIS): the chains start at the scaled back-projection
+    /// Aᵀŷ plus β_1 noise, and the levels above β_1 are skipped; β_1 = --beta-max, default 1
+    /// with --warm-start. No network call.
+    #[arg(long)]
+    pub warm_start: bool,
     /// qcs-sgm: Langevin steps per level K (default 5).
     #[arg(long)]
     pub steps: Option<u32>,
@@ -191,7 +196,11 @@ impl ScheduleArgs {
             Some(calls) => budget_levels(calls, steps, self.denoise)?,
         };
         let schedule = Schedule::new(
-            self.beta_max.unwrap_or(p.beta_max),
+            self.beta_max.unwrap_or(if self.warm_start {
+                warm_start::BETA_START
+            } else {
+                p.beta_max
+            }),
             self.beta_min.unwrap_or(p.beta_min),
             levels,
             steps,
@@ -204,6 +213,7 @@ impl ScheduleArgs {
             chains: self.samples,
             seed: self.chain_seed,
             denoise: self.denoise,
+            warm_start: self.warm_start,
         })
     }
 
@@ -215,6 +225,7 @@ impl ScheduleArgs {
                 ("--steps", self.steps.is_some()),
                 ("--epsilon", self.epsilon.is_some()),
                 ("--denoise", self.denoise),
+                ("--warm-start", self.warm_start),
             ],
         )?;
         let levels = match self.calls {

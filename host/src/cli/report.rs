@@ -160,6 +160,7 @@ impl Report<'_> {
                         "levels": s.levels,
                         "steps_per_level": s.steps_per_level,
                         "epsilon": f32_json(s.epsilon),
+                        "warm_start": settings.warm_start,
                     }),
                     settings.denoise,
                     settings.chains,

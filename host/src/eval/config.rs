@@ -125,6 +125,11 @@ pub struct ScheduleOverrides {
     /// A final denoising step after the schedule (Tweedie at `β_T`, one more network call).
     #[serde(default)]
     pub denoise: bool,
+    /// A warm start from the scaled back-projection at `β_1` (`beta_max`, default
+    /// [`BETA_START`](crate::warm_start::BETA_START) with a warm start), as
+    /// `qcs reconstruct --warm-start`.
+    #[serde(default)]
+    pub warm_start: bool,
 }
 
 impl ScheduleOverrides {
@@ -140,7 +145,11 @@ impl ScheduleOverrides {
             c => crate::reconstruct::budget_levels(c, steps, self.denoise)?,
         };
         Schedule::new(
-            self.beta_max.unwrap_or(p.beta_max),
+            self.beta_max.unwrap_or(if self.warm_start {
+                crate::warm_start::BETA_START
+            } else {
+                p.beta_max
+            }),
             self.beta_min.unwrap_or(p.beta_min),
             levels,
             steps,

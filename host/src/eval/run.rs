@@ -194,6 +194,7 @@ impl Worker {
                     chains: cfg.samples,
                     seed: chain_seed(job),
                     denoise: cfg.schedule.denoise,
+                    warm_start: cfg.schedule.warm_start,
                 };
                 let prior = self.prior(cfg.samples, h, w)?;
                 let ald;
