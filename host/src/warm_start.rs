@@ -20,7 +20,7 @@ pub const PIXEL_MEAN: f32 = 0.1307;
 pub const PIXEL_STD: f32 = 0.3081;
 /// The first noise level `β_1` of a warm start when none is given (tuned on held-out test
 /// digits 900–909, `docs/RESULTS.md` experiment 5b).
-pub const BETA_START: f32 = 1.0;
+pub const BETA_START: f32 = 0.5;
 
 /// One representative value per measurement: `±1`, the bin's midpoint (its finite edge for an
 /// open bin, 0 for the whole line), or `y`.

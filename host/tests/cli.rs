@@ -351,8 +351,8 @@ fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
     let (warm, warm_mean) = run("warm", &["--warm-start"]);
     assert_eq!(cold["schedule"]["warm_start"], false);
     assert_eq!(warm["schedule"]["warm_start"], true);
-    // β_1 = 1 by default with a warm start, 50 without; the same budget of calls.
-    assert_eq!(warm["schedule"]["beta_max"], 1.0);
+    // β_1 = 0.5 by default with a warm start, 50 without; the same budget of calls.
+    assert_eq!(warm["schedule"]["beta_max"], 0.5);
     assert_eq!(cold["schedule"]["beta_max"], 50.0);
     assert_eq!(warm["network_calls"], cold["network_calls"]);
     assert_ne!(warm_mean, cold_mean, "the start must matter");

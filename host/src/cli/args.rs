@@ -81,7 +81,7 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub denoise: bool,
     /// qcs-sgm: a warm start (CCDF, SIM-DMIS): the chains start at the scaled back-projection
-    /// Aᵀŷ plus β_1 noise, and the levels above β_1 are skipped; β_1 = --beta-max, default 1
+    /// Aᵀŷ plus β_1 noise, and the levels above β_1 are skipped; β_1 = --beta-max, default 0.5
     /// with --warm-start. No network call.
     #[arg(long)]
     pub warm_start: bool,
