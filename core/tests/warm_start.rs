@@ -3,7 +3,7 @@
 
 use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
-use qcs_core::operator::{DenseOperator, SensingOperator};
+use qcs_core::operator::DenseOperator;
 use qcs_core::rng::{for_each_langevin_normal, stream_rng, Xoshiro128PlusPlus};
 use qcs_core::Error;
 
@@ -21,15 +21,18 @@ fn schedule() -> Schedule {
     Schedule::new(1.5, 0.01, 4, 2, 2e-4).unwrap()
 }
 
-#[test]
-fn chains_start_at_the_center_plus_beta_1_noise() {
+/// Runs `f` on a one-bit sampler of `chains` chains, chain `b` seeded `stream_rng(9, b)`.
+fn with_sampler(
+    chains: usize,
+    f: impl FnOnce(&mut Sampler<'_, '_, DenseOperator<'_>, Xoshiro128PlusPlus>),
+) {
     let a = matrix();
     let op = DenseOperator::new(&a, M, N).unwrap();
     let signs = [1.0f32, -1.0, 1.0];
     let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), 0.05).unwrap();
-    let layout = SamplerLayout::for_op(&op, CHAINS);
+    let layout = SamplerLayout::for_op(&op, chains);
     let mut slab = vec![0.0f32; layout.slab_len()];
-    let mut rngs: Vec<Xoshiro128PlusPlus> = (0..CHAINS).map(|b| stream_rng(9, b as u64)).collect();
+    let mut rngs: Vec<Xoshiro128PlusPlus> = (0..chains).map(|b| stream_rng(9, b as u64)).collect();
     let mut sampler = Sampler::new(
         &op,
         lik,
@@ -38,52 +41,45 @@ fn chains_start_at_the_center_plus_beta_1_noise() {
         &mut rngs,
     )
     .unwrap();
+    f(&mut sampler);
+}
+
+#[test]
+fn chains_start_at_the_center_plus_beta_1_noise() {
     let center = [0.1f32, 0.2, 0.3, 0.4, 0.5];
-    sampler.init_around(&center).unwrap();
-    // The expected start, drawn here from fresh generators with the same seeds.
-    for b in 0..CHAINS {
-        let mut rng = stream_rng(9, b as u64);
-        let mut expected = [0.0f32; N];
-        for_each_langevin_normal(&mut rng, N, |i, e| expected[i] = center[i] + 1.5 * e);
-        assert_eq!(&sampler.x()[b * N..(b + 1) * N], &expected, "chain {b}");
-        assert_ne!(expected, center, "the noise must move the start");
-    }
-    assert_eq!(sampler.steps_done(), 0);
-    assert_eq!(op.rows(), M);
+    with_sampler(CHAINS, |sampler| {
+        sampler.init_around(&center).unwrap();
+        // The expected start, drawn here from fresh generators with the same seeds.
+        for b in 0..CHAINS {
+            let mut rng = stream_rng(9, b as u64);
+            let mut expected = [0.0f32; N];
+            for_each_langevin_normal(&mut rng, N, |i, e| expected[i] = center[i] + 1.5 * e);
+            assert_eq!(&sampler.x()[b * N..(b + 1) * N], &expected, "chain {b}");
+            assert_ne!(expected, center, "the noise must move the start");
+        }
+        assert_eq!(sampler.steps_done(), 0);
+    });
 }
 
 #[test]
 fn a_center_of_the_wrong_length_or_not_finite_is_refused() {
-    let a = matrix();
-    let op = DenseOperator::new(&a, M, N).unwrap();
-    let signs = [1.0f32, -1.0, 1.0];
-    let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), 0.05).unwrap();
-    let layout = SamplerLayout::for_op(&op, 1);
-    let mut slab = vec![0.0f32; layout.slab_len()];
-    let mut rngs = [stream_rng(1, 0)];
-    let mut sampler = Sampler::new(
-        &op,
-        lik,
-        schedule(),
-        layout.split(&mut slab).unwrap(),
-        &mut rngs,
-    )
-    .unwrap();
-    assert_eq!(
-        sampler.init_around(&[0.0; N - 1]),
-        Err(Error::DimensionMismatch {
-            field: "center",
-            expected: N,
-            found: N - 1
-        })
-    );
-    let mut bad = [0.0f32; N];
-    bad[2] = f32::NAN;
-    assert_eq!(
-        sampler.init_around(&bad),
-        Err(Error::NonFinite {
-            field: "center",
-            index: 2
-        })
-    );
+    with_sampler(1, |sampler| {
+        assert_eq!(
+            sampler.init_around(&[0.0; N - 1]),
+            Err(Error::DimensionMismatch {
+                field: "center",
+                expected: N,
+                found: N - 1
+            })
+        );
+        let mut bad = [0.0f32; N];
+        bad[2] = f32::NAN;
+        assert_eq!(
+            sampler.init_around(&bad),
+            Err(Error::NonFinite {
+                field: "center",
+                index: 2
+            })
+        );
+    });
 }
