@@ -1,9 +1,11 @@
-//! `Sampler::init_around`, the warm start (CCDF / SIM-DMIS): every chain starts at
-//! `center + β_1 ξ` with `ξ` the chain generator's own Langevin normals.
+//! `Sampler::init_around` and `PnpSampler::init_around`, the warm start (CCDF / SIM-DMIS): every
+//! chain starts at `center + β_1 ξ` (`σ_1` for pnp) with `ξ` the chain generator's own Langevin
+//! normals.
 
 use qcs_core::langevin::{Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::DenseOperator;
+use qcs_core::pnp::{PnpLayout, PnpSampler, PnpSchedule};
 use qcs_core::rng::{for_each_langevin_normal, stream_rng, Xoshiro128PlusPlus};
 use qcs_core::Error;
 
@@ -82,4 +84,44 @@ fn a_center_of_the_wrong_length_or_not_finite_is_refused() {
             })
         );
     });
+}
+
+#[test]
+fn pnp_chains_start_at_the_center_plus_sigma_1_noise() {
+    let a = matrix();
+    let op = DenseOperator::new(&a, M, N).unwrap();
+    let signs = [1.0f32, -1.0, 1.0];
+    let lik = PseudoLikelihood::new(Measurements::one_bit(&signs), 0.05).unwrap();
+    let layout = PnpLayout::for_op(&op, CHAINS);
+    let mut slab = vec![0.0f32; layout.slab_len()];
+    let mut rngs: Vec<Xoshiro128PlusPlus> = (0..CHAINS).map(|b| stream_rng(4, b as u64)).collect();
+    let schedule = PnpSchedule {
+        sigma_max: 0.75,
+        levels: 3,
+        ..PnpSchedule::DEFAULT
+    };
+    let mut sampler = PnpSampler::new(
+        &op,
+        lik,
+        schedule,
+        layout.split(&mut slab).unwrap(),
+        &mut rngs,
+    )
+    .unwrap();
+    let center = [0.5f32, 0.4, 0.3, 0.2, 0.1];
+    sampler.init_around(&center).unwrap();
+    for b in 0..CHAINS {
+        let mut rng = stream_rng(4, b as u64);
+        let mut expected = [0.0f32; N];
+        for_each_langevin_normal(&mut rng, N, |i, e| expected[i] = center[i] + 0.75 * e);
+        assert_eq!(&sampler.x()[b * N..(b + 1) * N], &expected, "chain {b}");
+    }
+    assert_eq!(
+        sampler.init_around(&[0.0; N + 1]),
+        Err(Error::DimensionMismatch {
+            field: "center",
+            expected: N,
+            found: N + 1
+        })
+    );
 }

@@ -38,6 +38,9 @@ pub struct PnpOptions {
     pub kappa: Option<f32>,
     /// Centre `c` of the start `c + σ_1 ξ`.
     pub center: Option<f32>,
+    /// Start from the warm-start estimate ([`crate::warm_start::estimate`]) diffused to `σ_1`
+    /// instead of `c + σ_1 ξ`; `σ_1` then defaults to [`PnpSettings::WARM_SIGMA_MAX`].
+    pub warm_start: Option<bool>,
 }
 
 impl PnpOptions {
@@ -60,12 +63,21 @@ impl PnpOptions {
         self.center.unwrap_or(PnpSettings::CENTER)
     }
 
+    /// Whether the start is the warm-start estimate.
+    pub fn warm_start(&self) -> bool {
+        self.warm_start.unwrap_or(false)
+    }
+
     /// The schedule: each option given, else the default's value, validated
     /// ([`PnpSchedule::new`]'s errors).
     pub fn schedule(&self) -> std::result::Result<PnpSchedule, qcs_core::Error> {
         let d = PnpSchedule::DEFAULT;
         PnpSchedule::new(
-            self.sigma_max.unwrap_or(d.sigma_max),
+            self.sigma_max.unwrap_or(if self.warm_start() {
+                PnpSettings::WARM_SIGMA_MAX
+            } else {
+                d.sigma_max
+            }),
             self.sigma_min.unwrap_or(d.sigma_min),
             self.levels.unwrap_or(d.levels),
             self.lambda.unwrap_or(d.lambda),
@@ -88,11 +100,17 @@ pub struct PnpSettings {
     pub seed: u64,
     /// The centre `c` of the start `c + σ_1 ξ`.
     pub center: f32,
+    /// Start at the warm-start estimate plus `σ_1 ξ` instead (`center` unused).
+    pub warm_start: bool,
 }
 
 impl PnpSettings {
     /// The default centre of the start: mid-grey, for images in `[0, 1]`.
     pub const CENTER: f32 = 0.5;
+
+    /// `σ_1` of a warm start when none is given (tuned on held-out digits 900–909,
+    /// `docs/RESULTS.md` experiment 6).
+    pub const WARM_SIGMA_MAX: f32 = 0.5;
 
     /// Network calls per chain: one per level.
     pub fn network_calls(&self) -> u64 {
@@ -169,6 +187,10 @@ where
     let n = op.cols();
     let layout = PnpLayout::for_op(op, settings.chains);
     let mut slab = vec![0.0f32; layout.slab_len()];
+    let warm = match settings.warm_start {
+        true => Some(crate::warm_start::estimate(op, likelihood.measurements())?),
+        false => None,
+    };
     let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = PnpSampler::new(
         op,
@@ -197,9 +219,14 @@ where
         &mut sampler,
         prior,
         start,
-        |s| {
-            s.init_noise(center);
-            Ok(())
+        |s| match &warm {
+            Some(estimate) => s
+                .init_around(estimate)
+                .map_err(|e| anyhow!("warm start: {e}")),
+            None => {
+                s.init_noise(center);
+                Ok(())
+            }
         },
         typed,
         progress,

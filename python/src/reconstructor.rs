@@ -169,6 +169,7 @@ impl Reconstructor {
                 chains,
                 seed,
                 center: PnpSettings::CENTER,
+                warm_start: false,
             })
         } else {
             let p = Schedule::PAPER_MNIST;

@@ -100,6 +100,35 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
         })
     }
 
+    /// A warm start: every chain starts at `center[i] + σ_1 ξ_i` (an estimate, `N` values,
+    /// diffused to the first level), `ξ ~ N(0, I)` from the chain's own generator, as
+    /// [`Sampler::init_around`](crate::langevin::Sampler::init_around) does for Algorithm 1;
+    /// rewinds the schedule.
+    ///
+    /// Errors: [`Error::DimensionMismatch`] (`center`) unless `center.len() == N`;
+    /// [`Error::NonFinite`] (`center`) for a non-finite value.
+    pub fn init_around(&mut self, center: &[f32]) -> Result<()> {
+        Error::check_len("center", self.n, center.len())?;
+        Error::check_finite("center", center)?;
+        let scale = self.schedule.sigma_max;
+        for (xb, rng) in self
+            .buf
+            .base
+            .x
+            .chunks_exact_mut(self.n)
+            .zip(self.rngs.iter_mut())
+        {
+            let len = xb.len();
+            for_each_langevin_normal(rng, len, |i, e| {
+                if let (Some(v), Some(&c)) = (xb.get_mut(i), center.get(i)) {
+                    *v = c + scale * e;
+                }
+            });
+        }
+        self.rewind();
+        Ok(())
+    }
+
     /// Starts every chain at `center + σ_1 ξ`, `ξ ~ N(0, I)` from the chain's own generator
     /// (the VE counterpart of DiffPIR's `x_T ~ N(0, I)`), and rewinds the schedule.
     pub fn init_noise(&mut self, center: f32) {

@@ -80,9 +80,9 @@ pub struct ScheduleArgs {
     /// the posterior score, x + β_T²·(s_θ(x, β_T) + likelihood score); one more network call.
     #[arg(long)]
     pub denoise: bool,
-    /// qcs-sgm: a warm start (CCDF, SIM-DMIS): the chains start at the scaled back-projection
-    /// Aᵀŷ plus β_1 noise, and the levels above β_1 are skipped; β_1 = --beta-max, default 0.5
-    /// with --warm-start. No network call.
+    /// A warm start (CCDF, SIM-DMIS): the chains start at the scaled back-projection Aᵀŷ plus
+    /// β_1 (σ_1) noise, and the levels above it are skipped; β_1 = --beta-max, default 0.5 with
+    /// --warm-start (both methods). No network call.
     #[arg(long)]
     pub warm_start: bool,
     /// qcs-sgm: Langevin steps per level K (default 5).
@@ -225,7 +225,6 @@ impl ScheduleArgs {
                 ("--steps", self.steps.is_some()),
                 ("--epsilon", self.epsilon.is_some()),
                 ("--denoise", self.denoise),
-                ("--warm-start", self.warm_start),
             ],
         )?;
         let levels = match self.calls {
@@ -244,6 +243,7 @@ impl ScheduleArgs {
             step_scale: self.step_scale,
             kappa: self.kappa,
             center: None,
+            warm_start: Some(self.warm_start),
         };
         let schedule = options
             .schedule()
@@ -254,6 +254,7 @@ impl ScheduleArgs {
             chains: self.samples,
             seed: self.chain_seed,
             center: options.center(),
+            warm_start: options.warm_start(),
         })
     }
 

@@ -180,6 +180,7 @@ impl Report<'_> {
                         "step_scale": f32_json(s.step_scale),
                         "kappa": f32_json(s.kappa),
                         "center": f32_json(settings.center),
+                        "warm_start": settings.warm_start,
                     }),
                     false,
                     settings.chains,

@@ -218,6 +218,7 @@ impl Worker {
                     chains: cfg.samples,
                     seed: chain_seed(job),
                     center: cfg.pnp.center(),
+                    warm_start: cfg.pnp.warm_start(),
                 };
                 let prior = self.prior(cfg.samples, h, w)?;
                 let rec = match reconstruct_pnp(op, lik, &settings, prior, None, |_| {}) {
