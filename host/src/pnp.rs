@@ -110,7 +110,7 @@ impl PnpSettings {
 
     /// `σ_1` of a warm start when none is given (tuned on held-out digits 900–909,
     /// `docs/RESULTS.md` experiment 6).
-    pub const WARM_SIGMA_MAX: f32 = 0.5;
+    pub const WARM_SIGMA_MAX: f32 = 1.0;
 
     /// Network calls per chain: one per level.
     pub fn network_calls(&self) -> u64 {

@@ -358,7 +358,7 @@ fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
     assert_ne!(warm_mean, cold_mean, "the start must matter");
     let (given, _) = run("warm2", &["--warm-start", "--beta-max", "3"]);
     assert_eq!(given["schedule"]["beta_max"], 3.0);
-    // pnp-probit: σ_1 = 0.5 by default with a warm start, 2 without.
+    // pnp-probit: σ_1 = 1 by default with a warm start, 2 without.
     let pnp = |name: &str, extra: &[&str]| {
         let out = tmp(name);
         let mut args = vec!["reconstruct", p(&f), "--calls", "5", "--out", p(&out)];
@@ -374,7 +374,7 @@ fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
     assert_eq!(cold["schedule"]["warm_start"], false);
     assert_eq!(warm["schedule"]["warm_start"], true);
     assert_eq!(cold["schedule"]["sigma_max"], 2.0);
-    assert_eq!(warm["schedule"]["sigma_max"], 0.5);
+    assert_eq!(warm["schedule"]["sigma_max"], 1.0);
     assert_eq!(warm["network_calls"], 5);
     assert_ne!(warm_mean, cold_mean, "the start must matter");
 }

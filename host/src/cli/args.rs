@@ -81,8 +81,8 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub denoise: bool,
     /// A warm start (CCDF, SIM-DMIS): the chains start at the scaled back-projection Aᵀŷ plus
-    /// β_1 (σ_1) noise, and the levels above it are skipped; β_1 = --beta-max, default 0.5 with
-    /// --warm-start (both methods). No network call.
+    /// β_1 (σ_1) noise, and the levels above it are skipped; β_1 = --beta-max, default with
+    /// --warm-start 0.5 (qcs-sgm) and 1 (pnp-probit). No network call.
     #[arg(long)]
     pub warm_start: bool,
     /// qcs-sgm: Langevin steps per level K (default 5).
