@@ -322,33 +322,28 @@ fn a_budget_of_network_calls_sets_the_levels_and_the_report_counts_them() {
     assert_eq!(o.status.code(), Some(2), "--calls conflicts with --levels");
 }
 
+/// `qcs reconstruct FRAME --out <name> ARGS…`: its report and its `mean.npy` bytes.
+fn reconstruct_report(
+    frame: &std::path::Path,
+    name: &str,
+    args: &[&str],
+) -> (serde_json::Value, Vec<u8>) {
+    let out = tmp(name);
+    let mut all = vec!["reconstruct", p(frame), "--out", p(&out)];
+    all.extend_from_slice(args);
+    ok(&qcs(&all));
+    let r =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    (r, std::fs::read(out.join("mean.npy")).unwrap())
+}
+
 #[test]
 fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
     let f = tmp("d4w.qcsf");
     ok(&qcs(&["measure", "--digit", "4", "-o", p(&f)]));
-    let run = |name: &str, extra: &[&str]| {
-        let out = tmp(name);
-        let mut args = vec![
-            "reconstruct",
-            p(&f),
-            "--method",
-            "qcs-sgm",
-            "--calls",
-            "10",
-            "--samples",
-            "1",
-            "--out",
-            p(&out),
-        ];
-        args.extend_from_slice(extra);
-        ok(&qcs(&args));
-        let r: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
-                .unwrap();
-        (r, std::fs::read(out.join("mean.npy")).unwrap())
-    };
-    let (cold, cold_mean) = run("cold", &[]);
-    let (warm, warm_mean) = run("warm", &["--warm-start"]);
+    let sgm = ["--method", "qcs-sgm", "--calls", "10", "--samples", "1"];
+    let (cold, cold_mean) = reconstruct_report(&f, "cold", &sgm);
+    let (warm, warm_mean) = reconstruct_report(&f, "warm", &[&sgm[..], &["--warm-start"]].concat());
     assert_eq!(cold["schedule"]["warm_start"], false);
     assert_eq!(warm["schedule"]["warm_start"], true);
     // β_1 = 0.5 by default with a warm start, 50 without; the same budget of calls.
@@ -356,21 +351,15 @@ fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
     assert_eq!(cold["schedule"]["beta_max"], 50.0);
     assert_eq!(warm["network_calls"], cold["network_calls"]);
     assert_ne!(warm_mean, cold_mean, "the start must matter");
-    let (given, _) = run("warm2", &["--warm-start", "--beta-max", "3"]);
+    let (given, _) = reconstruct_report(
+        &f,
+        "warm2",
+        &[&sgm[..], &["--warm-start", "--beta-max", "3"]].concat(),
+    );
     assert_eq!(given["schedule"]["beta_max"], 3.0);
     // pnp-probit: σ_1 = 1 by default with a warm start, 2 without.
-    let pnp = |name: &str, extra: &[&str]| {
-        let out = tmp(name);
-        let mut args = vec!["reconstruct", p(&f), "--calls", "5", "--out", p(&out)];
-        args.extend_from_slice(extra);
-        ok(&qcs(&args));
-        let r: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
-                .unwrap();
-        (r, std::fs::read(out.join("mean.npy")).unwrap())
-    };
-    let (cold, cold_mean) = pnp("pnp-cold", &[]);
-    let (warm, warm_mean) = pnp("pnp-warm", &["--warm-start"]);
+    let (cold, cold_mean) = reconstruct_report(&f, "pnp-cold", &["--calls", "5"]);
+    let (warm, warm_mean) = reconstruct_report(&f, "pnp-warm", &["--calls", "5", "--warm-start"]);
     assert_eq!(cold["schedule"]["warm_start"], false);
     assert_eq!(warm["schedule"]["warm_start"], true);
     assert_eq!(cold["schedule"]["sigma_max"], 2.0);

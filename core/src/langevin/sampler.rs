@@ -122,20 +122,13 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
     pub fn init_around(&mut self, center: &[f32]) -> Result<()> {
         Error::check_len("center", self.n, center.len())?;
         Error::check_finite("center", center)?;
-        let scale = self.schedule.beta(0);
-        for (xb, rng) in self
-            .buf
-            .x
-            .chunks_exact_mut(self.n)
-            .zip(self.rngs.iter_mut())
-        {
-            let len = xb.len();
-            for_each_langevin_normal(rng, len, |i, e| {
-                if let (Some(v), Some(&c)) = (xb.get_mut(i), center.get(i)) {
-                    *v = c + scale * e;
-                }
-            });
-        }
+        diffuse(
+            self.buf.x,
+            self.n,
+            self.rngs,
+            |i| center.get(i).copied().unwrap_or(0.0),
+            self.schedule.beta(0),
+        );
         self.rewind();
         Ok(())
     }
@@ -341,6 +334,26 @@ pub(crate) fn likelihood_score<O: SensingOperator + ?Sized>(
     op.forward(x, w.z, w.op_scratch)?;
     likelihood.g(w.z, level, w.g, w.lik_scratch)?;
     op.adjoint(w.g, w.grad, w.op_scratch)
+}
+
+/// Sets every chain `b` (`n` values of `x`) to `center(i) + scale·ξ_i`, `ξ` drawn by
+/// [`for_each_langevin_normal`] from chain `b`'s own generator: the start of every sampler
+/// (a warm start's estimate diffused to the first level, or pnp-probit's constant centre).
+pub(crate) fn diffuse<R: Rng>(
+    x: &mut [f32],
+    n: usize,
+    rngs: &mut [R],
+    center: impl Fn(usize) -> f32,
+    scale: f32,
+) {
+    for (xb, rng) in x.chunks_exact_mut(n).zip(rngs.iter_mut()) {
+        let len = xb.len();
+        for_each_langevin_normal(rng, len, |i, e| {
+            if let Some(v) = xb.get_mut(i) {
+                *v = center(i) + scale * e;
+            }
+        });
+    }
 }
 
 /// The checks every sampler makes of its chains: at least one generator ([`Error::Empty`],

@@ -3,7 +3,7 @@
 
 use super::data::{solve_data_subproblem, spectral_norm_sq, DataStep, DataWork, POWER_ITERATIONS};
 use super::{PnpBuffers, PnpLayout, PnpSchedule};
-use crate::langevin::sampler::{check_chains, divergence};
+use crate::langevin::sampler::{check_chains, diffuse, divergence};
 use crate::langevin::SampleError;
 use crate::likelihood::PseudoLikelihood;
 use crate::operator::SensingOperator;
@@ -110,21 +110,13 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
     pub fn init_around(&mut self, center: &[f32]) -> Result<()> {
         Error::check_len("center", self.n, center.len())?;
         Error::check_finite("center", center)?;
-        let scale = self.schedule.sigma_max;
-        for (xb, rng) in self
-            .buf
-            .base
-            .x
-            .chunks_exact_mut(self.n)
-            .zip(self.rngs.iter_mut())
-        {
-            let len = xb.len();
-            for_each_langevin_normal(rng, len, |i, e| {
-                if let (Some(v), Some(&c)) = (xb.get_mut(i), center.get(i)) {
-                    *v = c + scale * e;
-                }
-            });
-        }
+        diffuse(
+            self.buf.base.x,
+            self.n,
+            self.rngs,
+            |i| center.get(i).copied().unwrap_or(0.0),
+            self.schedule.sigma_max,
+        );
         self.rewind();
         Ok(())
     }
@@ -132,21 +124,13 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> PnpSampler<'a, 'b, O, R> {
     /// Starts every chain at `center + σ_1 ξ`, `ξ ~ N(0, I)` from the chain's own generator
     /// (the VE counterpart of DiffPIR's `x_T ~ N(0, I)`), and rewinds the schedule.
     pub fn init_noise(&mut self, center: f32) {
-        let scale = self.schedule.sigma_max;
-        for (xb, rng) in self
-            .buf
-            .base
-            .x
-            .chunks_exact_mut(self.n)
-            .zip(self.rngs.iter_mut())
-        {
-            let len = xb.len();
-            for_each_langevin_normal(rng, len, |i, e| {
-                if let Some(v) = xb.get_mut(i) {
-                    *v = center + scale * e;
-                }
-            });
-        }
+        diffuse(
+            self.buf.base.x,
+            self.n,
+            self.rngs,
+            |_| center,
+            self.schedule.sigma_max,
+        );
         self.rewind();
     }
 
