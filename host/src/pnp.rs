@@ -187,10 +187,10 @@ where
     let n = op.cols();
     let layout = PnpLayout::for_op(op, settings.chains);
     let mut slab = vec![0.0f32; layout.slab_len()];
-    let warm = match settings.warm_start {
-        true => Some(crate::warm_start::estimate(op, likelihood.measurements())?),
-        false => None,
-    };
+    let warm = settings
+        .warm_start
+        .then(|| crate::warm_start::estimate(op, likelihood.measurements()))
+        .transpose()?;
     let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = PnpSampler::new(
         op,

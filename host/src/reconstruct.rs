@@ -259,10 +259,10 @@ where
     let t0 = Instant::now();
     let n = op.cols();
     let mut heap = HeapBuffers::for_likelihood(op, settings.chains, &likelihood);
-    let warm = match settings.warm_start {
-        true => Some(crate::warm_start::estimate(op, likelihood.measurements())?),
-        false => None,
-    };
+    let warm = settings
+        .warm_start
+        .then(|| crate::warm_start::estimate(op, likelihood.measurements()))
+        .transpose()?;
     let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = Sampler::new(op, likelihood, settings.schedule, heap.buffers(), &mut rngs)
         .map_err(|e| anyhow!("sampler: {e}"))?;
