@@ -85,6 +85,7 @@ fn child(chains: usize) -> Value {
         seed: 7,
         denoise: false,
         warm_start: false,
+        likelihood_fraction: None,
     };
     let rec = reconstruct(&op, lik, &settings, &mut prior, None, |_| {}).unwrap();
     json!({

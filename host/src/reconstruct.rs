@@ -5,7 +5,7 @@
 use crate::problem::Observed;
 use anyhow::{anyhow, Result};
 use qcs_core::langevin::{
-    Buffers, Progress, SampleError, Sampler, SamplerLayout, Schedule, ScorePrior,
+    Balance, Buffers, Progress, SampleError, Sampler, SamplerLayout, Schedule, ScorePrior,
 };
 use qcs_core::likelihood::PseudoLikelihood;
 use qcs_core::metrics;
@@ -30,9 +30,19 @@ pub struct SamplerSettings {
     /// ([`crate::warm_start::estimate`], [`Sampler::init_around`]) instead of `U(0, 1)`; no
     /// network call.
     pub warm_start: bool,
+    /// QCS-SGM+'s likelihood rescaling: the likelihood score enters every step with this
+    /// fraction of the prior score's norm ([`Balance::PriorNormFraction`]); `None`: Algorithm 1
+    /// as written.
+    pub likelihood_fraction: Option<f32>,
 }
 
 impl SamplerSettings {
+    /// How the sampler weighs the likelihood score ([`SamplerSettings::likelihood_fraction`]).
+    pub fn balance(&self) -> Balance {
+        self.likelihood_fraction
+            .map_or(Balance::Unscaled, Balance::PriorNormFraction)
+    }
+
     /// Network calls per chain: one per Langevin step, one more for the denoising step.
     pub fn network_calls(&self) -> u64 {
         self.schedule.total_steps() + u64::from(self.denoise)
@@ -265,6 +275,7 @@ where
         .transpose()?;
     let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = Sampler::new(op, likelihood, settings.schedule, heap.buffers(), &mut rngs)
+        .and_then(|s| s.with_balance(settings.balance()))
         .map_err(|e| anyhow!("sampler: {e}"))?;
     let schedule = settings.schedule;
     let typed = |e: SampleError<anyhow::Error>| match e {

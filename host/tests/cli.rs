@@ -369,6 +369,55 @@ fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
 }
 
 #[test]
+fn the_likelihood_rescaling_is_reported_changes_the_result_and_is_checked() {
+    let f = tmp("d4lf.qcsf");
+    ok(&qcs(&["measure", "--digit", "4", "-o", p(&f)]));
+    for method in ["qcs-sgm", "qcs-sgm-ep"] {
+        let args = ["--method", method, "--calls", "10", "--samples", "1"];
+        let (plain, plain_mean) = reconstruct_report(&f, &format!("{method}-lf0"), &args);
+        let (scaled, scaled_mean) = reconstruct_report(
+            &f,
+            &format!("{method}-lf"),
+            &[&args[..], &["--likelihood-fraction", "0.5"]].concat(),
+        );
+        assert_eq!(
+            plain["schedule"]["likelihood_fraction"],
+            serde_json::Value::Null
+        );
+        assert_eq!(scaled["schedule"]["likelihood_fraction"], 0.5);
+        assert_eq!(scaled["network_calls"], plain["network_calls"]);
+        assert_ne!(
+            scaled_mean, plain_mean,
+            "{method}: the rescaling must matter"
+        );
+    }
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "qcs-sgm",
+            "--calls",
+            "10",
+            "--likelihood-fraction",
+            "0",
+        ]),
+        &["`likelihood_fraction` = 0 is invalid"],
+    );
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "pnp-probit",
+            "--likelihood-fraction",
+            "0.5",
+        ]),
+        &["--likelihood-fraction does not apply to --method pnp-probit"],
+    );
+}
+
+#[test]
 fn pnp_probit_reconstructs_on_a_short_budget_and_reports_its_calls() {
     for (bits, name) in [("1", "one-bit"), ("3", "quantized"), ("0", "linear")] {
         let f = tmp(&format!("pnp{bits}.qcsf"));

@@ -304,6 +304,7 @@ fn host_reaches_reference_psnr_on_fixed_digits() {
             seed,
             denoise: false,
             warm_start: false,
+            likelihood_fraction: None,
         };
         // Digit k's chain is stream k of the seed, as in the reference: start from its U(0, 1) draw.
         let mut rng = stream_rng(seed, k as u64);

@@ -198,6 +198,7 @@ impl Reconstructor {
                 seed,
                 denoise: false,
                 warm_start: false,
+                likelihood_fraction: None,
             })
         };
         Ok(Job {

@@ -17,13 +17,15 @@
 //! how many chains run beside it (given a prior that scores samples independently). A
 //! non-finite prior score or iterate stops the sampler with [`Error::Diverged`](crate::Error::Diverged).
 //!
-//! Files: `schedule` ([`Schedule`]), `layout` ([`SamplerLayout`], [`Buffers`]), `sampler`
+//! Files: `schedule` ([`Schedule`]), `balance` ([`Balance`]: QCS-SGM+'s likelihood rescaling), `layout` ([`SamplerLayout`], [`Buffers`]), `sampler`
 //! ([`Sampler`], [`Progress`], [`SampleError`]).
 
+mod balance;
 mod layout;
 pub(crate) mod sampler;
 mod schedule;
 
+pub use balance::Balance;
 pub use layout::{Buffers, SamplerLayout};
 pub use sampler::{Progress, SampleError, Sampler};
 pub use schedule::{geometric_level, Schedule};

@@ -1,6 +1,6 @@
 //! The annealed Langevin sampler of Algorithm 1 over caller buffers, one step per call.
 
-use super::{Buffers, SamplerLayout, Schedule};
+use super::{Balance, Buffers, SamplerLayout, Schedule};
 use crate::likelihood::PseudoLikelihood;
 use crate::operator::SensingOperator;
 use crate::prior::ScorePrior;
@@ -53,6 +53,7 @@ pub struct Sampler<'a, 'b, O: SensingOperator + ?Sized, R: Rng> {
     op: &'a O,
     likelihood: PseudoLikelihood<'a>,
     schedule: Schedule,
+    balance: Balance,
     buf: Buffers<'b>,
     rngs: &'b mut [R],
     n: usize,
@@ -84,6 +85,7 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             op,
             likelihood,
             schedule,
+            balance: Balance::Unscaled,
             buf: buffers,
             rngs,
             n,
@@ -93,6 +95,22 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
             alpha: 0.0,
             noise_scale: 0.0,
         })
+    }
+
+    /// The same sampler with the likelihood score weighed by `balance` (default
+    /// [`Balance::Unscaled`], Algorithm 1 as written).
+    ///
+    /// Errors: [`Error::InvalidParameter`] (`likelihood_fraction`) for a fraction that is not
+    /// finite and `> 0`.
+    pub fn with_balance(mut self, balance: Balance) -> Result<Self> {
+        balance.validate()?;
+        self.balance = balance;
+        Ok(self)
+    }
+
+    /// How the likelihood score is weighed against the prior's.
+    pub fn balance(&self) -> Balance {
+        self.balance
     }
 
     /// Draws every iterate from `U(0, 1)` (Algorithm 1's initialization), chain `b` from its
@@ -216,6 +234,7 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
                 },
             )
             .map_err(|e| divergence(e, diverged))?;
+            self.balance.apply(pb, buf.grad);
             update_chain(xb, pb, buf.grad, alpha, noise_scale, rng);
         }
         self.check_finite(self.buf.x)?;
@@ -293,6 +312,7 @@ impl<'a, 'b, O: SensingOperator + ?Sized, R: Rng> Sampler<'a, 'b, O, R> {
                 },
             )
             .map_err(|e| divergence(e, diverged))?;
+            self.balance.apply(pb, buf.grad);
             for ((xi, &p), &g) in xb.iter_mut().zip(pb.iter()).zip(buf.grad.iter()) {
                 *xi += weight * (p + g);
             }

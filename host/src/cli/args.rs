@@ -85,6 +85,11 @@ pub struct ScheduleArgs {
     /// --warm-start 0.5 (qcs-sgm) and 1 (pnp-probit). No network call.
     #[arg(long)]
     pub warm_start: bool,
+    /// qcs-sgm, qcs-sgm-ep: rescale the likelihood score at every step to this fraction of the
+    /// prior score's norm (the QCS-SGM+ authors' code: 0.5 for MNIST); default: unscaled, as in
+    /// Algorithm 1.
+    #[arg(long)]
+    pub likelihood_fraction: Option<f32>,
     /// qcs-sgm: Langevin steps per level K (default 5).
     #[arg(long)]
     pub steps: Option<u32>,
@@ -214,6 +219,7 @@ impl ScheduleArgs {
             seed: self.chain_seed,
             denoise: self.denoise,
             warm_start: self.warm_start,
+            likelihood_fraction: self.likelihood_fraction,
         })
     }
 
@@ -225,6 +231,7 @@ impl ScheduleArgs {
                 ("--steps", self.steps.is_some()),
                 ("--epsilon", self.epsilon.is_some()),
                 ("--denoise", self.denoise),
+                ("--likelihood-fraction", self.likelihood_fraction.is_some()),
             ],
         )?;
         let levels = match self.calls {

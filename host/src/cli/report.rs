@@ -161,6 +161,7 @@ impl Report<'_> {
                         "steps_per_level": s.steps_per_level,
                         "epsilon": f32_json(s.epsilon),
                         "warm_start": settings.warm_start,
+                        "likelihood_fraction": settings.likelihood_fraction.map(f32_json),
                     }),
                     settings.denoise,
                     settings.chains,

@@ -130,6 +130,9 @@ pub struct ScheduleOverrides {
     /// `qcs reconstruct --warm-start`.
     #[serde(default)]
     pub warm_start: bool,
+    /// QCS-SGM+'s likelihood rescaling to this fraction of the prior score's norm, as
+    /// `qcs reconstruct --likelihood-fraction`.
+    pub likelihood_fraction: Option<f32>,
 }
 
 impl ScheduleOverrides {
