@@ -1,10 +1,9 @@
 //! The sweep a TOML config describes: methods, cells, jobs.
 
+use super::settings::{pnp_schedule, EpOverrides, ScheduleOverrides};
 use crate::baselines::{AldSettings, BihtSettings, LassoSettings};
 use crate::pnp::PnpOptions;
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use qcs_core::langevin::Schedule;
-use qcs_core::pnp::PnpSchedule;
 use std::path::Path;
 
 /// A reconstruction method.
@@ -107,71 +106,6 @@ pub enum OperatorChoice {
     IllConditioned,
 }
 
-/// Overrides of the paper's MNIST schedule ([`Schedule::PAPER_MNIST`]); `epsilon` defaults to
-/// 2e-4 for one-bit cells and 2e-5 for the others (as the `qcs` CLI does).
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleOverrides {
-    /// Largest noise level `β_1`.
-    pub beta_max: Option<f32>,
-    /// Smallest noise level `β_T`.
-    pub beta_min: Option<f32>,
-    /// Noise levels `T`.
-    pub levels: Option<u32>,
-    /// Langevin steps per level `K`.
-    pub steps_per_level: Option<u32>,
-    /// Step-size constant `ε`.
-    pub epsilon: Option<f32>,
-    /// A final denoising step after the schedule (Tweedie at `β_T`, one more network call).
-    #[serde(default)]
-    pub denoise: bool,
-    /// A warm start from the scaled back-projection at `β_1` (`beta_max`, default
-    /// [`BETA_START`](crate::warm_start::BETA_START) with a warm start), as
-    /// `qcs reconstruct --warm-start`.
-    #[serde(default)]
-    pub warm_start: bool,
-    /// QCS-SGM+'s likelihood rescaling to this fraction of the prior score's norm, as
-    /// `qcs reconstruct --likelihood-fraction`.
-    pub likelihood_fraction: Option<f32>,
-}
-
-impl ScheduleOverrides {
-    /// The schedule for a cell with `bits` bits per measurement and a budget of `calls`
-    /// network calls per sample (0: the configured levels; otherwise the levels follow from
-    /// the budget as in `qcs reconstruct --calls`,
-    /// [`budget_levels`](crate::reconstruct::budget_levels)).
-    pub fn schedule(&self, bits: u8, calls: u64) -> Result<Schedule> {
-        let p = Schedule::PAPER_MNIST;
-        let steps = self.steps_per_level.unwrap_or(p.steps_per_level);
-        let levels = match calls {
-            0 => self.levels.unwrap_or(p.levels),
-            c => crate::reconstruct::budget_levels(c, steps, self.denoise)?,
-        };
-        Schedule::new(
-            self.beta_max.unwrap_or(if self.warm_start {
-                crate::warm_start::BETA_START
-            } else {
-                p.beta_max
-            }),
-            self.beta_min.unwrap_or(p.beta_min),
-            levels,
-            steps,
-            self.epsilon
-                .unwrap_or(if bits == 1 { p.epsilon } else { 2e-5 }),
-        )
-        .map_err(|e| anyhow!("[schedule]: {e}"))
-    }
-}
-
-/// The plug-and-play schedule of the `[pnp]` table on a budget of `calls` network calls per
-/// sample (0: the table's levels).
-pub fn pnp_schedule(pnp: &PnpOptions, calls: u64) -> Result<PnpSchedule> {
-    pnp.with_budget(calls)
-        .map_err(|e| anyhow!("{e}"))?
-        .schedule()
-        .map_err(|e| anyhow!("[pnp]: {e}"))
-}
-
 fn default_samples() -> usize {
     1
 }
@@ -232,6 +166,9 @@ pub struct Config {
     /// Overrides of the paper's schedule.
     #[serde(default)]
     pub schedule: ScheduleOverrides,
+    /// QCS-SGM+'s EP parameters (`qcs-sgm-ep` cells).
+    #[serde(default)]
+    pub ep: EpOverrides,
     /// Settings of the plug-and-play sampler (`pnp-probit`).
     #[serde(default)]
     pub pnp: PnpOptions,
@@ -315,6 +252,12 @@ impl Config {
             }
         }
         ensure!(self.pnp.center().is_finite(), "[pnp] center must be finite");
+        self.ep.params()?;
+        if let Some(c) = self.schedule.likelihood_fraction {
+            qcs_core::langevin::Balance::PriorNormFraction(c)
+                .validate()
+                .map_err(|e| anyhow!("[schedule]: {e}"))?;
+        }
         Ok(())
     }
 
@@ -480,5 +423,29 @@ mod tests {
         let bad = "name = \"x\"\nmethods = [\"nope\"]\nmeasurements = [1]\nbits = [1]\nsigma = [0.1]\nimages = 1\n";
         let c: Config = toml::from_str(bad).unwrap();
         assert!(c.validate().is_err());
+    }
+
+    /// `[ep]` and `[schedule] likelihood_fraction` are checked when the config is validated,
+    /// before any job runs, with the table, the key and the value in the message.
+    #[test]
+    fn ep_table_and_likelihood_fraction_are_checked() {
+        let base = "name = \"x\"\nmethods = [\"qcs-sgm-ep\"]\nmeasurements = [4]\nbits = [1]\nsigma = [0.1]\nimages = 1\n";
+        let parse = |extra: &str| -> Config { toml::from_str(&format!("{base}{extra}")).unwrap() };
+        let c = parse("[ep]\nmax_iterations = 30\ndamping = 0.5\n");
+        c.validate().unwrap();
+        let p = c.ep.params().unwrap();
+        assert_eq!((p.max_iterations, p.damping), (30, 0.5));
+        assert_eq!(p.tolerance, qcs_core::ep::EpParams::DEFAULT.tolerance);
+        let e = parse("[ep]\ndamping = 1.5\n").validate().unwrap_err();
+        assert!(e.to_string().contains("[ep]: `damping` = 1.5"), "{e}");
+        let e = parse("[schedule]\nlikelihood_fraction = -0.5\n")
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("[schedule]: `likelihood_fraction` = -0.5"),
+            "{e}"
+        );
+        assert!(toml::from_str::<Config>(&format!("{base}[ep]\nsteps = 3\n")).is_err());
     }
 }

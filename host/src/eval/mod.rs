@@ -15,6 +15,7 @@
 //! | file | holds |
 //! |---|---|
 //! | `config.rs` | the TOML [`Config`], [`Method`], the cells and [`Job`]s of a sweep |
+//! | `settings.rs` | the sampler tables `[schedule]` ([`ScheduleOverrides`]), `[ep]` ([`EpOverrides`]), the `[pnp]` budget |
 //! | `measure.rs` | measuring an image for a cell ([`measure`], [`ill_conditioned`], [`measure_dense`]) |
 //! | `run.rs` | one job (measure, reconstruct, score), the worker pool, resumption ([`run`]) |
 //! | `rows.rs` | the results CSV ([`Row`], [`read_rows`]) |
@@ -27,9 +28,11 @@ mod plot;
 mod report;
 mod rows;
 mod run;
+mod settings;
 
-pub use config::{Cell, Config, Job, Method, OperatorChoice, RowKey, ScheduleOverrides};
+pub use config::{Cell, Config, Job, Method, OperatorChoice, RowKey};
 pub use measure::{ill_conditioned, measure, measure_dense, DirectMeasured};
 pub use report::{mean_std, summarize, uncertainty};
 pub use rows::{csv_path, read_rows, Row};
 pub use run::{mean_norm_from, provenance, run, RunOptions, RunSummary};
+pub use settings::{pnp_schedule, EpOverrides, ScheduleOverrides};

@@ -1,10 +1,11 @@
 //! Running a sweep: one (cell, image) job per worker, a pool of workers, resumption from
 //! the CSV.
 
-use super::config::{pnp_schedule, Config, Job, Method, OperatorChoice, RowKey};
+use super::config::{Config, Job, Method, OperatorChoice, RowKey};
 use super::measure::{ill_conditioned, measure, measure_dense};
 use super::report::{summarize, uncertainty};
 use super::rows::{csv_path, read_rows, Row};
+use super::settings::pnp_schedule;
 use crate::baselines::{self, AldOperator};
 use crate::data;
 use crate::model::{Device, ScoreModel};
@@ -15,7 +16,6 @@ use crate::reconstruct::{self, score, Diverged, SamplerSettings};
 use crate::svd::LeftSvd;
 use anyhow::{anyhow, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use qcs_core::ep::EpParams;
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{DenseOperator, SensingOperator};
 use qcs_core::rng;
@@ -106,7 +106,7 @@ impl Worker {
                 let svd = ep_svd(c.method, &*op)?;
                 let lik = match &svd {
                     Some(svd) => {
-                        svd.likelihood(&problem.observed, problem.sigma, EpParams::DEFAULT)?
+                        svd.likelihood(&problem.observed, problem.sigma, cfg.ep.params()?)?
                     }
                     None => problem.likelihood()?,
                 };
@@ -118,7 +118,7 @@ impl Worker {
                 let measured = measure_dense(&op, truth, c.bits, c.sigma, &mut noise)?;
                 let svd = ep_svd(c.method, &op)?;
                 let meas = match (&measured.observed, c.method, &svd) {
-                    (observed, _, Some(svd)) => svd.measurements(observed, EpParams::DEFAULT),
+                    (observed, _, Some(svd)) => svd.measurements(observed, cfg.ep.params()?),
                     (Observed::Linear(y), Method::QcsSgmExact, None) => Measurements::LinearExact {
                         y,
                         eigenvectors: &u,
