@@ -49,6 +49,62 @@ impl SamplerSettings {
     }
 }
 
+/// QCS-SGM+'s default likelihood rescaling for `qcs-sgm-ep`: the likelihood score at 0.5 of the
+/// prior score's norm, the authors' MNIST value, also the best of 0.3 / 0.5 / 0.7 / 1.0 on
+/// held-out digits 900–909 (`docs/RESULTS.md`, experiment 7). `qcs-sgm` keeps Algorithm 1's
+/// unscaled sum by default.
+pub const EP_LIKELIHOOD_FRACTION: f32 = 0.5;
+
+/// How a user set the likelihood rescaling (`--likelihood-fraction`, `[schedule]
+/// likelihood_fraction`): a fraction of the prior score's norm, or `off` for Algorithm 1's
+/// unscaled sum; not given, the method's default applies ([`LikelihoodFraction::resolve`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LikelihoodFraction {
+    /// Algorithm 1 as written: no rescaling.
+    Off,
+    /// [`Balance::PriorNormFraction`] with this fraction.
+    Of(f32),
+}
+
+impl LikelihoodFraction {
+    /// The fraction the sampler uses: `given`, else the method's `default`.
+    pub fn resolve(given: Option<Self>, default: Option<f32>) -> Option<f32> {
+        match given {
+            Some(LikelihoodFraction::Off) => None,
+            Some(LikelihoodFraction::Of(c)) => Some(c),
+            None => default,
+        }
+    }
+}
+
+impl std::str::FromStr for LikelihoodFraction {
+    type Err = String;
+    /// `off`, or a number (checked later, with the sampler's [`Balance::validate`]).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(LikelihoodFraction::Off);
+        }
+        s.parse::<f32>()
+            .map(LikelihoodFraction::Of)
+            .map_err(|_| format!("`{s}` is neither a fraction such as 0.5 nor `off`"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LikelihoodFraction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f32),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(c) => Ok(LikelihoodFraction::Of(c)),
+            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Levels `T` of `steps` Langevin steps that a budget of `calls` network calls per sample
 /// allows: `⌊(calls − d)/steps⌋`, `d = 1` with the final denoising step.
 pub fn budget_levels(calls: u64, steps: u32, denoise: bool) -> Result<u32> {

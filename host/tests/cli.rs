@@ -5,7 +5,7 @@ use qcs_core::frame::{self, OperatorKind, QuantizerSpec};
 use qcs_core::operator::Scaling;
 mod common;
 
-use common::{fails_with, ok, p, qcs};
+use common::{fails_with, fails_with_code, ok, p, qcs};
 use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
@@ -372,25 +372,53 @@ fn a_warm_start_skips_the_levels_above_its_beta_and_changes_the_start() {
 fn the_likelihood_rescaling_is_reported_changes_the_result_and_is_checked() {
     let f = tmp("d4lf.qcsf");
     ok(&qcs(&["measure", "--digit", "4", "-o", p(&f)]));
-    for method in ["qcs-sgm", "qcs-sgm-ep"] {
+    // Defaults: off for qcs-sgm (Algorithm 1), 0.5 for qcs-sgm-ep (QCS-SGM+'s code).
+    for (method, default) in [
+        ("qcs-sgm", serde_json::Value::Null),
+        ("qcs-sgm-ep", serde_json::json!(0.5)),
+    ] {
         let args = ["--method", method, "--calls", "10", "--samples", "1"];
-        let (plain, plain_mean) = reconstruct_report(&f, &format!("{method}-lf0"), &args);
+        let (plain, plain_mean) = reconstruct_report(&f, &format!("{method}-lfd"), &args);
+        let (off, off_mean) = reconstruct_report(
+            &f,
+            &format!("{method}-lf0"),
+            &[&args[..], &["--likelihood-fraction", "off"]].concat(),
+        );
         let (scaled, scaled_mean) = reconstruct_report(
             &f,
             &format!("{method}-lf"),
             &[&args[..], &["--likelihood-fraction", "0.5"]].concat(),
         );
         assert_eq!(
-            plain["schedule"]["likelihood_fraction"],
+            plain["schedule"]["likelihood_fraction"], default,
+            "{method}"
+        );
+        assert_eq!(
+            off["schedule"]["likelihood_fraction"],
             serde_json::Value::Null
         );
         assert_eq!(scaled["schedule"]["likelihood_fraction"], 0.5);
-        assert_eq!(scaled["network_calls"], plain["network_calls"]);
-        assert_ne!(
-            scaled_mean, plain_mean,
-            "{method}: the rescaling must matter"
-        );
+        assert_eq!(scaled["network_calls"], off["network_calls"]);
+        assert_ne!(scaled_mean, off_mean, "{method}: the rescaling must matter");
+        let same = if default.is_null() {
+            &off_mean
+        } else {
+            &scaled_mean
+        };
+        assert_eq!(&plain_mean, same, "{method}: the default is {default}");
     }
+    fails_with_code(
+        &qcs(&[
+            "reconstruct",
+            p(&f),
+            "--method",
+            "qcs-sgm",
+            "--likelihood-fraction",
+            "half",
+        ]),
+        2,
+        &["`half` is neither a fraction such as 0.5 nor `off`"],
+    );
     fails_with(
         &qcs(&[
             "reconstruct",

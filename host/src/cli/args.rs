@@ -10,7 +10,7 @@ use qcs_host::budget;
 use qcs_host::model::Device;
 use qcs_host::pnp::{PnpOptions, PnpSettings};
 use qcs_host::problem::Observed;
-use qcs_host::reconstruct::{self, budget_levels, SamplerSettings};
+use qcs_host::reconstruct::{self, budget_levels, LikelihoodFraction, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
 use qcs_host::{data, sensing, warm_start};
 use std::path::PathBuf;
@@ -86,10 +86,10 @@ pub struct ScheduleArgs {
     #[arg(long)]
     pub warm_start: bool,
     /// qcs-sgm, qcs-sgm-ep: rescale the likelihood score at every step to this fraction of the
-    /// prior score's norm (the QCS-SGM+ authors' code: 0.5 for MNIST); default: unscaled, as in
-    /// Algorithm 1.
-    #[arg(long)]
-    pub likelihood_fraction: Option<f32>,
+    /// prior score's norm (the QCS-SGM+ authors' code), or `off` for Algorithm 1's unscaled
+    /// sum; default: 0.5 for qcs-sgm-ep, off for qcs-sgm.
+    #[arg(long, value_name = "F|off")]
+    pub likelihood_fraction: Option<LikelihoodFraction>,
     /// qcs-sgm: Langevin steps per level K (default 5).
     #[arg(long)]
     pub steps: Option<u32>,
@@ -219,7 +219,10 @@ impl ScheduleArgs {
             seed: self.chain_seed,
             denoise: self.denoise,
             warm_start: self.warm_start,
-            likelihood_fraction: self.likelihood_fraction,
+            likelihood_fraction: LikelihoodFraction::resolve(
+                self.likelihood_fraction,
+                (self.method == MethodArg::QcsSgmEp).then_some(reconstruct::EP_LIKELIHOOD_FRACTION),
+            ),
         })
     }
 

@@ -3,6 +3,7 @@
 use super::settings::{pnp_schedule, EpOverrides, ScheduleOverrides};
 use crate::baselines::{AldSettings, BihtSettings, LassoSettings};
 use crate::pnp::PnpOptions;
+use crate::reconstruct::LikelihoodFraction;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use std::path::Path;
 
@@ -253,7 +254,7 @@ impl Config {
         }
         ensure!(self.pnp.center().is_finite(), "[pnp] center must be finite");
         self.ep.params()?;
-        if let Some(c) = self.schedule.likelihood_fraction {
+        if let Some(LikelihoodFraction::Of(c)) = self.schedule.likelihood_fraction {
             qcs_core::langevin::Balance::PriorNormFraction(c)
                 .validate()
                 .map_err(|e| anyhow!("[schedule]: {e}"))?;
@@ -447,5 +448,18 @@ mod tests {
             "{e}"
         );
         assert!(toml::from_str::<Config>(&format!("{base}[ep]\nsteps = 3\n")).is_err());
+        // Not given: the method's default; "off": Algorithm 1's unscaled sum for every method.
+        let c = parse("");
+        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgmEp), Some(0.5));
+        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgm), None);
+        let c = parse("[schedule]\nlikelihood_fraction = \"off\"\n");
+        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgmEp), None);
+        let c = parse("[schedule]\nlikelihood_fraction = 0.3\n");
+        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgm), Some(0.3));
+        let e = toml::from_str::<Config>(&format!(
+            "{base}[schedule]\nlikelihood_fraction = \"half\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("`half` is neither"), "{e}");
     }
 }

@@ -2,6 +2,7 @@
 //! `[ep]` (QCS-SGM+'s EP parameters) and the `[pnp]` budget.
 
 use crate::pnp::PnpOptions;
+use crate::reconstruct::{LikelihoodFraction, EP_LIKELIHOOD_FRACTION};
 use anyhow::{anyhow, Result};
 use qcs_core::ep::EpParams;
 use qcs_core::langevin::Schedule;
@@ -30,9 +31,10 @@ pub struct ScheduleOverrides {
     /// `qcs reconstruct --warm-start`.
     #[serde(default)]
     pub warm_start: bool,
-    /// QCS-SGM+'s likelihood rescaling to this fraction of the prior score's norm, as
-    /// `qcs reconstruct --likelihood-fraction`.
-    pub likelihood_fraction: Option<f32>,
+    /// QCS-SGM+'s likelihood rescaling to this fraction of the prior score's norm, or `"off"`,
+    /// as `qcs reconstruct --likelihood-fraction`; not given: the method's default
+    /// ([`ScheduleOverrides::likelihood_fraction`]).
+    pub likelihood_fraction: Option<LikelihoodFraction>,
 }
 
 impl ScheduleOverrides {
@@ -60,6 +62,17 @@ impl ScheduleOverrides {
                 .unwrap_or(if bits == 1 { p.epsilon } else { 2e-5 }),
         )
         .map_err(|e| anyhow!("[schedule]: {e}"))
+    }
+}
+
+impl ScheduleOverrides {
+    /// The likelihood fraction `method` samples with: the table's, else
+    /// [`EP_LIKELIHOOD_FRACTION`] for `qcs-sgm-ep` and none (Algorithm 1) for the others.
+    pub fn likelihood_fraction(&self, method: super::Method) -> Option<f32> {
+        LikelihoodFraction::resolve(
+            self.likelihood_fraction,
+            (method == super::Method::QcsSgmEp).then_some(EP_LIKELIHOOD_FRACTION),
+        )
     }
 }
 
