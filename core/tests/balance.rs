@@ -6,7 +6,7 @@ use qcs_core::langevin::{Balance, Sampler, SamplerLayout, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::DenseOperator;
 use qcs_core::prior::GaussianPrior;
-use qcs_core::rng::{for_each_langevin_normal, stream_rng};
+use qcs_core::rng::{for_each_langevin_normal, stream_rng, Xoshiro128PlusPlus};
 use qcs_core::Error;
 
 /// A has orthogonal rows (`AAᵀ = diag(1, 4)`), so eq. 20 is the exact score.
@@ -41,11 +41,15 @@ fn rescaled(c: f64) -> [f64; 3] {
     core::array::from_fn(|i| s[i] + k * g[i])
 }
 
-#[test]
-fn a_step_adds_the_likelihood_score_at_c_times_the_prior_norm() {
+/// Runs `f` on a one-chain sampler over `A` and `Y` at the single level `β = BETA` (so
+/// `α = ε`), likelihood score weighed by `balance`, iterate set to `X0`, chain seeded
+/// `stream_rng(4, 0)`.
+fn with_sampler(
+    balance: Balance,
+    eps: f32,
+    f: impl FnOnce(&mut Sampler<'_, '_, DenseOperator<'_>, Xoshiro128PlusPlus>),
+) {
     let op = DenseOperator::new(&A, 2, 3).unwrap();
-    let mut prior = GaussianPrior::new(&MEAN, TAU2).unwrap();
-    let eps = 1e-3f32;
     let schedule = Schedule::new(BETA as f32, BETA as f32, 1, 1, eps).unwrap();
     let layout = SamplerLayout::for_op(&op, 1);
     let mut slab = vec![0.0f32; layout.slab_len()];
@@ -59,59 +63,53 @@ fn a_step_adds_the_likelihood_score_at_c_times_the_prior_norm() {
         &mut rngs,
     )
     .unwrap()
-    .with_balance(Balance::PriorNormFraction(0.5))
+    .with_balance(balance)
     .unwrap();
-    assert_eq!(sampler.balance(), Balance::PriorNormFraction(0.5));
+    assert_eq!(sampler.balance(), balance);
     sampler.x_mut().copy_from_slice(&X0);
-    sampler.step(&mut prior).unwrap();
-    // α = ε (β_1/β_T)² = ε; the noise of the same generator, drawn here afresh.
-    let mut noise = [0.0f64; 3];
-    for_each_langevin_normal(&mut stream_rng(4, 0), 3, |i, e| noise[i] = e as f64);
-    let drift = rescaled(0.5);
-    let (_, g) = scores();
-    for i in 0..3 {
+    f(&mut sampler);
+}
+
+#[test]
+fn a_step_adds_the_likelihood_score_at_c_times_the_prior_norm() {
+    let eps = 1e-3f32;
+    let mut prior = GaussianPrior::new(&MEAN, TAU2).unwrap();
+    with_sampler(Balance::PriorNormFraction(0.5), eps, |sampler| {
+        sampler.step(&mut prior).unwrap();
+        // α = ε (β_1/β_T)² = ε; the noise of the same generator, drawn here afresh.
+        let mut noise = [0.0f64; 3];
+        for_each_langevin_normal(&mut stream_rng(4, 0), 3, |i, e| noise[i] = e as f64);
+        let drift = rescaled(0.5);
+        let (s, g) = scores();
         let a = eps as f64;
-        let want = X0[i] as f64 + a * drift[i] + (2.0 * a).sqrt() * noise[i];
-        let got = sampler.x()[i] as f64;
-        assert!((got - want).abs() < 2e-6, "x[{i}] = {got}, want {want}");
-        // The rescaling matters here: the unscaled drift differs by more than the tolerance.
-        let unscaled = X0[i] as f64 + a * (scores().0[i] + g[i]) + (2.0 * a).sqrt() * noise[i];
-        if g[i] != 0.0 {
-            assert!(
-                (unscaled - want).abs() > 1e-4,
-                "x[{i}]: the test must discriminate"
-            );
+        for i in 0..3 {
+            let want = X0[i] as f64 + a * drift[i] + (2.0 * a).sqrt() * noise[i];
+            let got = sampler.x()[i] as f64;
+            assert!((got - want).abs() < 2e-6, "x[{i}] = {got}, want {want}");
+            // The rescaling matters here: the unscaled drift differs by more than the tolerance.
+            let unscaled = X0[i] as f64 + a * (s[i] + g[i]) + (2.0 * a).sqrt() * noise[i];
+            if g[i] != 0.0 {
+                assert!(
+                    (unscaled - want).abs() > 1e-4,
+                    "x[{i}]: the test must discriminate"
+                );
+            }
         }
-    }
+    });
 }
 
 #[test]
 fn denoise_uses_the_rescaled_score_too() {
-    let op = DenseOperator::new(&A, 2, 3).unwrap();
     let mut prior = GaussianPrior::new(&MEAN, TAU2).unwrap();
-    let schedule = Schedule::new(BETA as f32, BETA as f32, 1, 1, 1e-3).unwrap();
-    let layout = SamplerLayout::for_op(&op, 1);
-    let mut slab = vec![0.0f32; layout.slab_len()];
-    let mut rngs = [stream_rng(4, 0)];
-    let lik = PseudoLikelihood::new(Measurements::linear_diagonal(&Y), SIGMA).unwrap();
-    let mut sampler = Sampler::new(
-        &op,
-        lik,
-        schedule,
-        layout.split(&mut slab).unwrap(),
-        &mut rngs,
-    )
-    .unwrap()
-    .with_balance(Balance::PriorNormFraction(0.3))
-    .unwrap();
-    sampler.x_mut().copy_from_slice(&X0);
-    sampler.denoise(&mut prior).unwrap();
-    let drift = rescaled(0.3);
-    for i in 0..3 {
-        let want = X0[i] as f64 + BETA * BETA * drift[i];
-        let got = sampler.x()[i] as f64;
-        assert!((got - want).abs() < 1e-6, "x[{i}] = {got}, want {want}");
-    }
+    with_sampler(Balance::PriorNormFraction(0.3), 1e-3, |sampler| {
+        sampler.denoise(&mut prior).unwrap();
+        let drift = rescaled(0.3);
+        for i in 0..3 {
+            let want = X0[i] as f64 + BETA * BETA * drift[i];
+            let got = sampler.x()[i] as f64;
+            assert!((got - want).abs() < 1e-6, "x[{i}] = {got}, want {want}");
+        }
+    });
 }
 
 #[test]
