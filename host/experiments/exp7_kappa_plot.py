@@ -5,6 +5,7 @@
     for k in 1 10 100 1000 10000; do
       target/release/qcs-eval host/experiments/exp7-kappa-$k.toml --out docs/results/exp7-kappa/k$k
       target/release/qcs-eval host/experiments/exp7-kappa-$k-eps.toml --out docs/results/exp7-kappa/k$k-eps
+      target/release/qcs-eval host/experiments/exp7-kappa-$k-rescaled.toml --out docs/results/exp7-kappa/k$k-rescaled
     done
     python3 host/experiments/exp7_kappa_plot.py docs/results/exp7-kappa
 
@@ -25,7 +26,9 @@ KAPPAS = [1, 10, 100, 1000, 10000]
 LABELS = {
     ("qcs-sgm", ""): "QCS-SGM, ε = 2e-4 (eq. 18)",
     ("qcs-sgm", "-eps"): "QCS-SGM, ε = 2e-5",
-    ("qcs-sgm-ep", ""): "QCS-SGM+ (EP), ε = 2e-4",
+    ("qcs-sgm-ep", ""): "QCS-SGM+ (EP), ε = 2e-4, unscaled",
+    ("qcs-sgm", "-rescaled"): "QCS-SGM, ε = 2e-4, rescaled 0.5",
+    ("qcs-sgm-ep", "-rescaled"): "QCS-SGM+ (EP), ε = 2e-4, rescaled 0.5 (default)",
     ("pnp-probit", ""): "pnp-probit, 100 calls",
 }
 
@@ -35,7 +38,7 @@ def main() -> None:
     psnr: dict[tuple[str, str], dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     diverged: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for k in KAPPAS:
-        for suffix in ("", "-eps"):
+        for suffix in ("", "-eps", "-rescaled"):
             f = root / f"k{k}{suffix}" / "results.csv"
             if not f.exists():
                 continue
