@@ -430,7 +430,7 @@ fn the_likelihood_rescaling_is_reported_changes_the_result_and_is_checked() {
             "--likelihood-fraction",
             "0",
         ]),
-        &["`likelihood_fraction` = 0 is invalid"],
+        &["--likelihood-fraction: `likelihood_fraction` = 0 is invalid"],
     );
     fails_with(
         &qcs(&[

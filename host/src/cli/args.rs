@@ -213,7 +213,7 @@ impl ScheduleArgs {
         )
         .map_err(|e| anyhow!("schedule options: {e}"))?;
         self.check_samples()?;
-        Ok(SamplerSettings {
+        let settings = SamplerSettings {
             schedule,
             chains: self.samples,
             seed: self.chain_seed,
@@ -223,7 +223,13 @@ impl ScheduleArgs {
                 self.likelihood_fraction,
                 (self.method == MethodArg::QcsSgmEp).then_some(reconstruct::EP_LIKELIHOOD_FRACTION),
             ),
-        })
+        };
+        // Checked here, before any buffer is allocated.
+        settings
+            .balance()
+            .validate()
+            .map_err(|e| anyhow!("--likelihood-fraction: {e}"))?;
+        Ok(settings)
     }
 
     /// The settings of the plug-and-play sampler (`--calls N` = `--levels N`).
