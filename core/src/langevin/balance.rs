@@ -1,7 +1,7 @@
 //! How the likelihood score is weighed against the prior score in a Langevin step.
 //!
 //! Algorithm 1 (QCS-SGM, Meng & Kabashima 2023, eq. 11) adds the two scores as they are.
-//! The authors' code for QCS-SGM+ (Meng & Kabashima, AAAI 2024, arXiv 2302.00919, §5) instead
+//! The authors' code for QCS-SGM+ (Meng & Kabashima, AAAI 2024, arXiv 2302.00919) instead
 //! rescales the likelihood score at every step to a fixed fraction of the prior score's norm
 //! (0.5 for MNIST, 0.3 for the other data sets), a heuristic the paper does not state as an
 //! equation: it bounds the data term where the EP score of an ill-conditioned `A` is large.
