@@ -1,6 +1,7 @@
 //! How the likelihood score is weighed against the prior score in a Langevin step.
 //!
-//! Algorithm 1 (QCS-SGM, Meng & Kabashima 2023, eq. 11) adds the two scores as they are.
+//! Algorithm 1 (QCS-SGM, Meng & Kabashima 2023; the posterior score of eq. 10 in the Langevin
+//! update of eq. 9) adds the two scores as they are.
 //! The authors' code for QCS-SGM+ (Meng & Kabashima, AAAI 2024, arXiv 2302.00919) instead
 //! rescales the likelihood score at every step to a fixed fraction of the prior score's norm
 //! (0.5 for MNIST, 0.3 for the other data sets), a heuristic the paper does not state as an
