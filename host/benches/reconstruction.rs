@@ -11,7 +11,7 @@
 //! (`VmHWM`, `ru_maxrss`) is that of one reconstruction. Reports seconds, the ratio, the share
 //! of the Rust time spent outside the network (likelihood, operator, noise) and peak memory.
 
-use qcs_core::langevin::Schedule;
+use qcs_core::langevin::{Balance, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::{DenseOperator, Scaling, SeededGaussian};
 use qcs_core::quantizer::UniformQuantizer;
@@ -85,7 +85,7 @@ fn child(chains: usize) -> Value {
         seed: 7,
         denoise: false,
         warm_start: false,
-        likelihood_fraction: None,
+        balance: Balance::Unscaled,
     };
     let rec = reconstruct(&op, lik, &settings, &mut prior, None, |_| {}).unwrap();
     json!({

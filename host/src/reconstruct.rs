@@ -30,79 +30,41 @@ pub struct SamplerSettings {
     /// ([`crate::warm_start::estimate`], [`Sampler::init_around`]) instead of `U(0, 1)`; no
     /// network call.
     pub warm_start: bool,
-    /// QCS-SGM+'s likelihood rescaling: the likelihood score enters every step with this
-    /// fraction of the prior score's norm ([`Balance::PriorNormFraction`]); `None`: Algorithm 1
-    /// as written.
-    pub likelihood_fraction: Option<f32>,
+    /// How the likelihood score is weighed against the prior's ([`Balance::Unscaled`]:
+    /// Algorithm 1 as written; [`default_balance`] for each method).
+    #[serde(skip)]
+    pub balance: Balance,
 }
 
 impl SamplerSettings {
-    /// How the sampler weighs the likelihood score ([`SamplerSettings::likelihood_fraction`]).
-    pub fn balance(&self) -> Balance {
-        self.likelihood_fraction
-            .map_or(Balance::Unscaled, Balance::PriorNormFraction)
-    }
-
     /// Network calls per chain: one per Langevin step, one more for the denoising step.
     pub fn network_calls(&self) -> u64 {
         self.schedule.total_steps() + u64::from(self.denoise)
     }
 }
 
-/// QCS-SGM+'s default likelihood rescaling for `qcs-sgm-ep`: the likelihood score at 0.5 of the
-/// prior score's norm, the authors' MNIST value, also the best of 0.3 / 0.5 / 0.7 / 1.0 on
-/// held-out digits 900–909 (`docs/RESULTS.md`, experiment 7). `qcs-sgm` keeps Algorithm 1's
-/// unscaled sum by default.
-pub const EP_LIKELIHOOD_FRACTION: f32 = 0.5;
-
-/// How a user set the likelihood rescaling (`--likelihood-fraction`, `[schedule]
-/// likelihood_fraction`): a fraction of the prior score's norm, or `off` for Algorithm 1's
-/// unscaled sum; not given, the method's default applies ([`LikelihoodFraction::resolve`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LikelihoodFraction {
-    /// Algorithm 1 as written: no rescaling.
-    Off,
-    /// [`Balance::PriorNormFraction`] with this fraction.
-    Of(f32),
-}
-
-impl LikelihoodFraction {
-    /// The fraction the sampler uses: `given`, else the method's `default`.
-    pub fn resolve(given: Option<Self>, default: Option<f32>) -> Option<f32> {
-        match given {
-            Some(LikelihoodFraction::Off) => None,
-            Some(LikelihoodFraction::Of(c)) => Some(c),
-            None => default,
-        }
+/// The likelihood weighting when none is given: QCS-SGM+'s rescaling to 0.5 of the prior
+/// score's norm for the EP score (`qcs-sgm-ep`; the authors' MNIST value, also the best of
+/// 0.3 / 0.5 / 0.7 / 1.0 on held-out digits 900–909, `docs/RESULTS.md` experiment 7), and
+/// Algorithm 1's unscaled sum for the others (`qcs-sgm` stays the paper's sampler).
+pub fn default_balance(ep: bool) -> Balance {
+    if ep {
+        Balance::PriorNormFraction(0.5)
+    } else {
+        Balance::Unscaled
     }
 }
 
-impl std::str::FromStr for LikelihoodFraction {
-    type Err = String;
-    /// `off`, or a number (checked later, with the sampler's [`Balance::validate`]).
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        if s.eq_ignore_ascii_case("off") {
-            return Ok(LikelihoodFraction::Off);
-        }
-        s.parse::<f32>()
-            .map(LikelihoodFraction::Of)
-            .map_err(|_| format!("`{s}` is neither a fraction such as 0.5 nor `off`"))
+/// Parses `--likelihood-fraction` / `[schedule] likelihood_fraction`: `off` is
+/// [`Balance::Unscaled`], a number the fraction of [`Balance::PriorNormFraction`] (checked
+/// later by [`Balance::validate`], so the error names the field and the value).
+pub fn parse_balance(s: &str) -> std::result::Result<Balance, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(Balance::Unscaled);
     }
-}
-
-impl<'de> serde::Deserialize<'de> for LikelihoodFraction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(f32),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Number(c) => Ok(LikelihoodFraction::Of(c)),
-            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
-        }
-    }
+    s.parse::<f32>()
+        .map(Balance::PriorNormFraction)
+        .map_err(|_| format!("`{s}` is neither a fraction such as 0.5 nor `off`"))
 }
 
 /// Levels `T` of `steps` Langevin steps that a budget of `calls` network calls per sample
@@ -331,7 +293,7 @@ where
         .transpose()?;
     let mut rngs = chain_rngs(settings.seed, settings.chains);
     let mut sampler = Sampler::new(op, likelihood, settings.schedule, heap.buffers(), &mut rngs)
-        .and_then(|s| s.with_balance(settings.balance()))
+        .and_then(|s| s.with_balance(settings.balance))
         .map_err(|e| anyhow!("sampler: {e}"))?;
     let schedule = settings.schedule;
     let typed = |e: SampleError<anyhow::Error>| match e {

@@ -7,7 +7,7 @@
 //!   tolerance the reference measured between two correct implementations
 //!   (`models/reference/README.md`).
 
-use qcs_core::langevin::{Sampler, Schedule};
+use qcs_core::langevin::{Balance, Sampler, Schedule};
 use qcs_core::likelihood::{Measurements, PseudoLikelihood};
 use qcs_core::operator::DenseOperator;
 use qcs_core::rng::stream_rng;
@@ -304,7 +304,7 @@ fn host_reaches_reference_psnr_on_fixed_digits() {
             seed,
             denoise: false,
             warm_start: false,
-            likelihood_fraction: None,
+            balance: Balance::Unscaled,
         };
         // Digit k's chain is stream k of the seed, as in the reference: start from its U(0, 1) draw.
         let mut rng = stream_rng(seed, k as u64);

@@ -8,7 +8,7 @@ use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use qcs_core::langevin::Schedule;
+use qcs_core::langevin::{Balance, Schedule};
 use qcs_host::budget::{self, DEFAULT_MAX_MEMORY};
 use qcs_host::data;
 use qcs_host::matrix::SensingMatrix;
@@ -198,7 +198,7 @@ impl Reconstructor {
                 seed,
                 denoise: false,
                 warm_start: false,
-                likelihood_fraction: None,
+                balance: Balance::Unscaled,
             })
         };
         Ok(Job {

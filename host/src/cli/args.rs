@@ -4,13 +4,14 @@ use anyhow::{anyhow, ensure, Result};
 use clap::{Args, ValueEnum};
 use qcs_core::ep::EpParams;
 use qcs_core::frame::OperatorKind;
+use qcs_core::langevin::Balance;
 use qcs_core::langevin::Schedule;
 use qcs_core::operator::Scaling;
 use qcs_host::budget;
 use qcs_host::model::Device;
 use qcs_host::pnp::{PnpOptions, PnpSettings};
 use qcs_host::problem::Observed;
-use qcs_host::reconstruct::{self, budget_levels, LikelihoodFraction, SamplerSettings};
+use qcs_host::reconstruct::{self, budget_levels, SamplerSettings};
 use qcs_host::sensing::{SensorQuantizer, SensorSettings};
 use qcs_host::{data, sensing, warm_start};
 use std::path::PathBuf;
@@ -88,8 +89,8 @@ pub struct ScheduleArgs {
     /// qcs-sgm, qcs-sgm-ep: rescale the likelihood score at every step to this fraction of the
     /// prior score's norm (the QCS-SGM+ authors' code), or `off` for Algorithm 1's unscaled
     /// sum; default: 0.5 for qcs-sgm-ep, off for qcs-sgm.
-    #[arg(long, value_name = "F|off")]
-    pub likelihood_fraction: Option<LikelihoodFraction>,
+    #[arg(long, value_name = "F|off", value_parser = reconstruct::parse_balance)]
+    pub likelihood_fraction: Option<Balance>,
     /// qcs-sgm: Langevin steps per level K (default 5).
     #[arg(long)]
     pub steps: Option<u32>,
@@ -219,14 +220,13 @@ impl ScheduleArgs {
             seed: self.chain_seed,
             denoise: self.denoise,
             warm_start: self.warm_start,
-            likelihood_fraction: LikelihoodFraction::resolve(
-                self.likelihood_fraction,
-                (self.method == MethodArg::QcsSgmEp).then_some(reconstruct::EP_LIKELIHOOD_FRACTION),
-            ),
+            balance: self.likelihood_fraction.unwrap_or_else(|| {
+                reconstruct::default_balance(self.method == MethodArg::QcsSgmEp)
+            }),
         };
         // Checked here, before any buffer is allocated.
         settings
-            .balance()
+            .balance
             .validate()
             .map_err(|e| anyhow!("--likelihood-fraction: {e}"))?;
         Ok(settings)

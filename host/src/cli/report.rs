@@ -4,6 +4,7 @@ use super::args::PriorArgs;
 use super::args::RunSettings;
 use anyhow::{Context, Result};
 use qcs_core::frame::QuantizerSpec;
+use qcs_core::langevin::Balance;
 use qcs_host::prior::NetworkPrior;
 use qcs_host::problem::Problem;
 use qcs_host::reconstruct::{score, Reconstruction};
@@ -161,7 +162,10 @@ impl Report<'_> {
                         "steps_per_level": s.steps_per_level,
                         "epsilon": f32_json(s.epsilon),
                         "warm_start": settings.warm_start,
-                        "likelihood_fraction": settings.likelihood_fraction.map(f32_json),
+                        "likelihood_fraction": match settings.balance {
+                            Balance::Unscaled => Value::Null,
+                            Balance::PriorNormFraction(c) => f32_json(c),
+                        },
                     }),
                     settings.denoise,
                     settings.chains,

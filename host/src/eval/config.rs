@@ -3,7 +3,6 @@
 use super::settings::{pnp_schedule, EpOverrides, ScheduleOverrides};
 use crate::baselines::{AldSettings, BihtSettings, LassoSettings};
 use crate::pnp::PnpOptions;
-use crate::reconstruct::LikelihoodFraction;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use std::path::Path;
 
@@ -254,10 +253,8 @@ impl Config {
         }
         ensure!(self.pnp.center().is_finite(), "[pnp] center must be finite");
         self.ep.params()?;
-        if let Some(LikelihoodFraction::Of(c)) = self.schedule.likelihood_fraction {
-            qcs_core::langevin::Balance::PriorNormFraction(c)
-                .validate()
-                .map_err(|e| anyhow!("[schedule]: {e}"))?;
+        if let Some(b) = self.schedule.likelihood_fraction {
+            b.validate().map_err(|e| anyhow!("[schedule]: {e}"))?;
         }
         Ok(())
     }
@@ -449,13 +446,20 @@ mod tests {
         );
         assert!(toml::from_str::<Config>(&format!("{base}[ep]\nsteps = 3\n")).is_err());
         // Not given: the method's default; "off": Algorithm 1's unscaled sum for every method.
+        use qcs_core::langevin::Balance;
         let c = parse("");
-        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgmEp), Some(0.5));
-        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgm), None);
+        assert_eq!(
+            c.schedule.balance(Method::QcsSgmEp),
+            Balance::PriorNormFraction(0.5)
+        );
+        assert_eq!(c.schedule.balance(Method::QcsSgm), Balance::Unscaled);
         let c = parse("[schedule]\nlikelihood_fraction = \"off\"\n");
-        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgmEp), None);
+        assert_eq!(c.schedule.balance(Method::QcsSgmEp), Balance::Unscaled);
         let c = parse("[schedule]\nlikelihood_fraction = 0.3\n");
-        assert_eq!(c.schedule.likelihood_fraction(Method::QcsSgm), Some(0.3));
+        assert_eq!(
+            c.schedule.balance(Method::QcsSgm),
+            Balance::PriorNormFraction(0.3)
+        );
         let e = toml::from_str::<Config>(&format!(
             "{base}[schedule]\nlikelihood_fraction = \"half\"\n"
         ))

@@ -195,7 +195,7 @@ impl Worker {
                     seed: chain_seed(job),
                     denoise: cfg.schedule.denoise,
                     warm_start: cfg.schedule.warm_start,
-                    likelihood_fraction: cfg.schedule.likelihood_fraction(c.method),
+                    balance: cfg.schedule.balance(c.method),
                 };
                 let prior = self.prior(cfg.samples, h, w)?;
                 let ald;

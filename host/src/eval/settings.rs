@@ -2,10 +2,10 @@
 //! `[ep]` (QCS-SGM+'s EP parameters) and the `[pnp]` budget.
 
 use crate::pnp::PnpOptions;
-use crate::reconstruct::{LikelihoodFraction, EP_LIKELIHOOD_FRACTION};
+use crate::reconstruct::{default_balance, parse_balance};
 use anyhow::{anyhow, Result};
 use qcs_core::ep::EpParams;
-use qcs_core::langevin::Schedule;
+use qcs_core::langevin::{Balance, Schedule};
 use qcs_core::pnp::PnpSchedule;
 
 /// Overrides of the paper's MNIST schedule ([`Schedule::PAPER_MNIST`]); `epsilon` defaults to
@@ -33,8 +33,9 @@ pub struct ScheduleOverrides {
     pub warm_start: bool,
     /// QCS-SGM+'s likelihood rescaling to this fraction of the prior score's norm, or `"off"`,
     /// as `qcs reconstruct --likelihood-fraction`; not given: the method's default
-    /// ([`ScheduleOverrides::likelihood_fraction`]).
-    pub likelihood_fraction: Option<LikelihoodFraction>,
+    /// ([`ScheduleOverrides::balance`]).
+    #[serde(default, deserialize_with = "balance_from_toml")]
+    pub likelihood_fraction: Option<Balance>,
 }
 
 impl ScheduleOverrides {
@@ -63,16 +64,30 @@ impl ScheduleOverrides {
         )
         .map_err(|e| anyhow!("[schedule]: {e}"))
     }
+
+    /// How `method` weighs the likelihood score: the table's `likelihood_fraction`, else
+    /// [`default_balance`].
+    pub fn balance(&self, method: super::Method) -> Balance {
+        self.likelihood_fraction
+            .unwrap_or_else(|| default_balance(method == super::Method::QcsSgmEp))
+    }
 }
 
-impl ScheduleOverrides {
-    /// The likelihood fraction `method` samples with: the table's, else
-    /// [`EP_LIKELIHOOD_FRACTION`] for `qcs-sgm-ep` and none (Algorithm 1) for the others.
-    pub fn likelihood_fraction(&self, method: super::Method) -> Option<f32> {
-        LikelihoodFraction::resolve(
-            self.likelihood_fraction,
-            (method == super::Method::QcsSgmEp).then_some(EP_LIKELIHOOD_FRACTION),
-        )
+/// `likelihood_fraction = 0.5` or `"off"` ([`parse_balance`]).
+fn balance_from_toml<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Balance>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(f32),
+        Text(String),
+    }
+    match <Raw as serde::Deserialize>::deserialize(d)? {
+        Raw::Number(c) => Ok(Some(Balance::PriorNormFraction(c))),
+        Raw::Text(t) => parse_balance(&t)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 
