@@ -108,7 +108,7 @@ def test_pnp_probit_equals_the_cli_and_counts_its_calls(cli, repo, digits, tmp_p
                     "--chain-seed", "3", "--model", str(model), "--out", str(out)], check=True, capture_output=True)
     np.testing.assert_array_equal(r.samples, np.load(out / "samples.npy"))
     assert r.report["method"] == "pnp-probit" and r.report["network_calls"] == 6
-    assert r.report["schedule"]["levels"] == 6 and r.report["schedule"]["kappa"] == 0.5
+    assert r.report["schedule"]["levels"] == 6 and r.report["schedule"]["kappa"] == pytest.approx(0.4)
     with pytest.raises(ValueError, match='steps and epsilon do not apply to method "pnp-probit"'):
         pnp.reconstruct(path, samples=1, steps=2)
     # pnp-probit is the default of both the package and the command line, with the same result.

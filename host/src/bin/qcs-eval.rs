@@ -18,15 +18,17 @@ use std::path::PathBuf;
 /// against M per method) and OUT/panel_q{Q}_s{σ}.png (truth, then each method and M) are
 /// written from the whole CSV.
 ///
-/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, qcs-sgm-ep, ald, pnp-probit, biht, lasso-w), measurements, bits
-/// (0 = unquantized), sigma, images (K test digits from first_image, default 0), first_image, calls (budgets of network calls per sample, an axis), seeds, samples, operator
-/// ("gaussian" | "ill-conditioned"), condition (κ), operator_seed, noise_seed, biht_norm,
-/// panel_images; table "schedule": beta_max, beta_min, levels, steps_per_level, epsilon, denoise;
-/// table "pnp" (pnp-probit; levels = calls): sigma_max, sigma_min, levels, lambda, zeta,
-/// data_steps, step_scale, kappa, center;
-/// table "biht": basis ("dct" | "haar"), sparsity, tau, iterations; table "lasso": basis,
-/// lambda, iterations; table "ald": gamma (γ_t = gamma·β_t, default gamma² = N/M). See
-/// docs/RESULTS.md.
+/// Config keys: name, methods (qcs-sgm, qcs-sgm-exact, qcs-sgm-ep, ald, pnp-probit, biht,
+/// lasso-w), measurements, bits (0 = unquantized), sigma, images (K test digits from
+/// first_image, default 0), first_image, calls (budgets of network calls per sample, an axis),
+/// seeds, samples, operator ("gaussian" | "ill-conditioned"), condition (κ), operator_seed,
+/// noise_seed, biht_norm, panel_images; table "schedule": beta_max, beta_min, levels,
+/// steps_per_level, epsilon, denoise, warm_start, likelihood_fraction (a number > 0 or "off";
+/// default 0.5 for qcs-sgm-ep, "off" for the others); table "ep" (qcs-sgm-ep): damping,
+/// max_iterations, tolerance; table "pnp" (pnp-probit; levels = calls): sigma_max, sigma_min,
+/// levels, lambda, zeta, data_steps, step_scale, kappa, center; table "biht": basis ("dct" |
+/// "haar"), sparsity, tau, iterations; table "lasso": basis, lambda, iterations; table "ald":
+/// gamma (γ_t = gamma·β_t, default gamma² = N/M). See docs/RESULTS.md.
 #[derive(Debug, Parser)]
 #[command(name = "qcs-eval", version, about, long_about)]
 struct Args {
