@@ -14,9 +14,9 @@ For one checkpoint (training checkpoint or EMA export) it
      (models.classifier.sample_quality: samples.json + samples.png),
 both through onnxruntime on one thread, and then rewrites the table (models/curve/README.md,
 between the markers) and the plot (models/curve/learning_curve.png and .svg) from every
-models/curve/step*/ folder, the training loss from models/train/train_log.csv.  Step 5922's
-figures are the ones models/README.md reports (models/reference/results.json and
-models/classifier/sample_quality.json), measured with the same commands.
+models/curve/step*/ folder, the training loss from models/train/train_log.csv.  The shipped
+step's figures (models/reference/results.json and models/classifier/sample_quality.json, which
+models/README.md reports) are a point of the table too, measured with the same commands.
 """
 import argparse
 import csv
