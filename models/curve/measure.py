@@ -49,8 +49,7 @@ def measure(ckpt, images, samples, threads):
     run([sys.executable, '-m', 'models.train.train', '--checkpoint', ckpt, '--export-ema', ema])
     with tempfile.TemporaryDirectory() as tmp:
         onnx = os.path.join(tmp, 'model.onnx')
-        run([sys.executable, '-m', 'models.export.export_onnx', '--checkpoint', ema, '--out', onnx,
-             '--golden-dir', tmp])
+        run([sys.executable, '-m', 'models.export.export_onnx', '--checkpoint', ema, '--out', onnx])
         if images:
             run([sys.executable, '-m', 'models.reference.evaluate', '--checkpoint', ema,
                  '--images', str(images), '--engine', 'ort', '--onnx', onnx, '--threads', str(threads),

@@ -16,9 +16,11 @@ Writes
     5x1 then 1x5), which tract runs faster with the same float32 result (--no-simplify: none).
   * OUT with .json instead of .onnx: the model card data the host reads (ngf, training step,
     sigma schedule, input range, output meaning, sha256 of the .onnx, ...).
-  * models/golden/ (--golden-dir): golden_input.f32, golden_output.f32 (raw little-endian float32,
-    C order [4, 1, 28, 28]) and golden.json (shapes, the cases, sha256 of the model and of the
-    two raw files, the checkpoint step).  The output is PyTorch float32 on the CPU, one thread.
+  * --golden-dir (default: models/golden/ for the shipped OUT, else OUT's folder, so that an
+    export elsewhere never overwrites the shipped golden pair): golden_input.f32,
+    golden_output.f32 (raw little-endian float32, C order [4, 1, 28, 28]) and golden.json
+    (shapes, the cases, sha256 of the model and of the two raw files, the checkpoint step).
+    The output is PyTorch float32 on the CPU, one thread.
 
 Checks (exit status 1 if one fails): onnxruntime reproduces PyTorch within --tol (1e-4 absolute)
 at batch 1, 4 and 8, and the exported graph holds only the expected ops.
@@ -101,11 +103,16 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint', required=True)
     p.add_argument('--out', default=os.path.join(REPO, 'models/ncsnv2-mnist.onnx'))
-    p.add_argument('--golden-dir', default=os.path.join(REPO, 'models/golden'))
+    p.add_argument('--golden-dir', default=None,
+                   help="default: models/golden for the shipped --out, else --out's folder")
     p.add_argument('--opset', type=int, default=17)
     p.add_argument('--tol', type=float, default=1e-4)
     p.add_argument('--no-simplify', action='store_true', help='keep the graph as torch exports it')
     args = p.parse_args(argv)
+    if args.golden_dir is None:
+        shipped = os.path.abspath(args.out) == os.path.join(REPO, 'models/ncsnv2-mnist.onnx')
+        args.golden_dir = (os.path.join(REPO, 'models/golden') if shipped
+                           else os.path.dirname(os.path.abspath(args.out)))
     torch.set_num_threads(1)
 
     import onnx
