@@ -8,7 +8,7 @@ use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use qcs_core::langevin::{Balance, Schedule};
+use qcs_core::langevin::Schedule;
 use qcs_host::budget::{self, DEFAULT_MAX_MEMORY};
 use qcs_host::data;
 use qcs_host::matrix::SensingMatrix;
@@ -16,7 +16,9 @@ use qcs_host::model::{Device, ScoreModel};
 use qcs_host::pnp::{self, reconstruct_pnp, PnpOptions, PnpSettings};
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::Problem;
-use qcs_host::reconstruct::{budget_levels, default_epsilon, reconstruct, SamplerSettings};
+use qcs_host::reconstruct::{
+    budget_levels, default_balance, default_epsilon, reconstruct, SamplerSettings,
+};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -198,7 +200,7 @@ impl Reconstructor {
                 seed,
                 denoise: false,
                 warm_start: false,
-                balance: Balance::Unscaled,
+                balance: default_balance(false),
             })
         };
         Ok(Job {
