@@ -157,11 +157,11 @@ def psnr(x, ref):
     return 10.0 * math.log10(1.0 / mse)
 
 
-def run(images, m, sigma, cells, seed=0, progress=print):
+def run(images, m, sigma, cells, seed=0, progress=print, first=0):
     train = mnist.images('train').reshape(-1, 784).astype(np.float64) / 255.0
     mu = train.mean(axis=0)
     cov_x = np.cov(train, rowvar=False)
-    test = mnist.images('test').reshape(-1, 784).astype(np.float64)[:images] / 255.0
+    test = mnist.images('test').reshape(-1, 784).astype(np.float64)[first:first + images] / 255.0
     out = []
     for operator, kappa, bits in cells:
         rng = np.random.default_rng(seed)
