@@ -88,23 +88,26 @@ class GaussianPrior:
         return -(((x - self.mu) @ self.w) * d) @ self.w.T
 
 
-def run_sampler(prior, a, y, sigma, rng, c_frac=None, eps=1e-4, levels=232, k_steps=5):
+def run_sampler(prior, a, y, sigma, rng, c_frac=None, eps=1e-4, levels=232, k_steps=5, record=None):
     """Algorithm 1 (QCS-SGM+) with the EP likelihood score on a batch of measurement vectors y [B, M]; returns
-    the last iterates [B, N]."""
+    the last iterates [B, N]. prior.score(x, beta) -> [B, N]; record(t, beta, x, prior_score) is
+    called at the last step of every level."""
     bsz = y.shape[0]
     n = a.shape[1]
     betas = np.exp(np.linspace(math.log(50.0), math.log(0.01), levels))
     u, s, _ = np.linalg.svd(a, full_matrices=False)
     x = rng.uniform(0.0, 1.0, (bsz, n))
-    for beta in betas:
+    for t, beta in enumerate(betas):
         alpha = eps * beta * beta / betas[-1] ** 2
-        for _ in range(k_steps):
+        for k in range(k_steps):
             sp = prior.score(x, beta)
             g = ep_onebit(y, x @ a.T, u, sigma * sigma + beta * beta * s * s) @ a
             if c_frac is not None:
                 gn = np.linalg.norm(g, axis=1, keepdims=True)
                 sn = np.linalg.norm(sp, axis=1, keepdims=True)
                 g = g * (c_frac * sn / np.maximum(gn, 1e-30))
+            if record is not None and k == k_steps - 1:
+                record(t, beta, x, sp)
             x = x + alpha * (sp + g) + math.sqrt(2 * alpha) * rng.standard_normal(x.shape)
     return x
 
