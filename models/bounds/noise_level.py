@@ -105,7 +105,8 @@ def main(argv=None):
                   f' max {np.max(rho):.3f}; tau at the last level {tau[-1]:.2f}', flush=True)
             runs.append(run)
     with open(args.out + '.json', 'w') as f:
-        json.dump({'chain_seed': args.chain_seed, 'host_draw': args.host_draw, 'first': args.first, 'images': args.images, 'M': m, 'sigma': sigma, 'model': args.model,
+        json.dump({'chain_seed': args.chain_seed, 'host_draw': args.host_draw,
+                   'first': args.first, 'images': args.images, 'M': m, 'sigma': sigma, 'model': args.model,
                    'sampler': 'QCS-SGM+ (EP, damping 0.1, 10 iterations), rescaled to 0.5, 232 x 5',
                    'runs': runs}, f)
     plot(runs, args.out)
