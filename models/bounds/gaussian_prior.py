@@ -226,6 +226,11 @@ def plot(cells, stem):
     ax.set_ylabel('PSNR of E[x | y] (dB)')
     ax.set_title('Gaussian prior, one bit, M = 200, σ = 0.05', fontsize=10)
     ax.legend(fontsize=8)
+    save_figure(fig, stem)
+
+
+def save_figure(fig, stem):
+    """Write a matplotlib figure as stem.png and stem.svg (the results of models/bounds come as both)."""
     fig.tight_layout()
     for ext in ('png', 'svg'):
         fig.savefig(f'{stem}.{ext}', dpi=120)

@@ -26,7 +26,7 @@ import os
 import numpy as np
 import torch
 
-from models.bounds.gaussian_prior import gaussian_operator, ill_conditioned_operator, psnr
+from models.bounds.gaussian_prior import gaussian_operator, ill_conditioned_operator, psnr, save_figure
 from models.bounds.sampler_gap import GaussianPrior, run_sampler
 from models.data import mnist
 from models.reference.sampler import OnnxPrior, Xoshiro128pp
@@ -132,10 +132,7 @@ def plot(runs, stem):
         ax.set_xlabel('β_t (the chain runs left to right)')
         ax.set_title(name, fontsize=9)
     axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    for ext in ('png', 'svg'):
-        fig.savefig(f'{stem}.{ext}', dpi=120)
-    print(f'wrote {stem}.json, {stem}.png and {stem}.svg')
+    save_figure(fig, stem)
 
 
 if __name__ == '__main__':
