@@ -54,6 +54,18 @@ def host_ill_conditioned_operator(seed, m, n, kappa):
     return ((u * np.sqrt(d2)[None, :]) @ v).astype(np.float32).astype(np.float64)
 
 
+def host_seeded_gaussian_operator(seed, m, n):
+    """The host's seeded Gaussian operator (qcs_core::operator::SeededGaussian, N(0, 1/M) entries)
+    by the independent recipe of core/tests/reference/operators_seeded.py, which the core's tests
+    check against the Rust operator."""
+    import importlib.util
+    path = os.path.join(REPO, 'core/tests/reference/operators_seeded.py')
+    spec = importlib.util.spec_from_file_location('operators_seeded', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.matrix(seed, m, n, 'PerMeasurement').astype(np.float64)
+
+
 class NetworkPrior:
     """The shipped ONNX network as a numpy float64 score s(x, beta) = body(x) / beta."""
 
@@ -72,7 +84,7 @@ def main(argv=None):
     p.add_argument('--out', default=os.path.join(HERE, 'noise_level'))
     p.add_argument('--chain-seed', type=int, default=7, help='numpy seed of x0 and the Langevin noise')
     p.add_argument('--host-draw', action='store_true',
-                   help="the host's kappa = 1000 draw (qcs-eval's operator seed 12345) instead of numpy's")
+                   help="the host's draws of both operators (qcs-eval's operator seed 12345) instead of numpy's")
     args = p.parse_args(argv)
     m, sigma, n = 200, 0.05, 784
     test = mnist.images('test').reshape(-1, n).astype(np.float64)[args.first:args.first + args.images] / 255.0
@@ -81,7 +93,9 @@ def main(argv=None):
     for prior_name, (prior, eps) in priors.items():
         for op in ('gaussian', '1000'):
             rng = np.random.default_rng(0)
-            if op == 'gaussian':
+            if op == 'gaussian' and args.host_draw:
+                a = host_seeded_gaussian_operator(12345, m, n)
+            elif op == 'gaussian':
                 a = gaussian_operator(rng, m, n)
             elif args.host_draw:
                 a = host_ill_conditioned_operator(12345, m, n, 1000.0)
