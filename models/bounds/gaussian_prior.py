@@ -125,6 +125,15 @@ def ill_conditioned_operator(rng, m, n, kappa):
     return (u * np.sqrt(d2)[None, :]) @ v
 
 
+def draw_problem(kappa, m, images, sigma, seed=0):
+    """The operator (Gaussian for kappa None, else the kappa operator) drawn from numpy seed `seed`
+    and the measurement noise [images, M] from seed + 1: the draws every script of models/bounds
+    shares, so that their cells compare the same A, noise and digits."""
+    rng = np.random.default_rng(seed)
+    a = gaussian_operator(rng, m, 784) if kappa is None else ill_conditioned_operator(rng, m, 784, kappa)
+    return a, sigma * np.random.default_rng(seed + 1).standard_normal((images, m))
+
+
 def box_of(w, bits):
     """(lo, hi, delta) of the quantization bins that the values w fall in (paper eq. 3-4)."""
     if bits == 1:
@@ -164,9 +173,7 @@ def run(images, m, sigma, cells, seed=0, progress=print, first=0):
     test = mnist.images('test').reshape(-1, 784).astype(np.float64)[first:first + images] / 255.0
     out = []
     for operator, kappa, bits in cells:
-        rng = np.random.default_rng(seed)
-        a = gaussian_operator(rng, m, 784) if operator == 'gaussian' else ill_conditioned_operator(rng, m, 784, kappa)
-        noise = sigma * np.random.default_rng(seed + 1).standard_normal((images, m))
+        a, noise = draw_problem(None if operator == 'gaussian' else kappa, m, images, sigma, seed)
         ps, sweeps = [], []
         for j, x in enumerate(test):
             w = a @ x + noise[j]

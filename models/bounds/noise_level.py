@@ -26,8 +26,8 @@ import os
 import numpy as np
 import torch
 
-from models.bounds.gaussian_prior import gaussian_operator, ill_conditioned_operator, psnr, save_figure
-from models.bounds.sampler_gap import GaussianPrior, run_sampler
+from models.bounds.gaussian_prior import draw_problem, psnr, save_figure
+from models.bounds.sampler_gap import GaussianPrior, core_reference, run_sampler, signs
 from models.data import mnist
 from models.reference.sampler import OnnxPrior, Xoshiro128pp
 
@@ -58,12 +58,7 @@ def host_seeded_gaussian_operator(seed, m, n):
     """The host's seeded Gaussian operator (qcs_core::operator::SeededGaussian, N(0, 1/M) entries)
     by the independent recipe of core/tests/reference/operators_seeded.py, which the core's tests
     check against the Rust operator."""
-    import importlib.util
-    path = os.path.join(REPO, 'core/tests/reference/operators_seeded.py')
-    spec = importlib.util.spec_from_file_location('operators_seeded', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.matrix(seed, m, n, 'PerMeasurement').astype(np.float64)
+    return core_reference('operators_seeded').matrix(seed, m, n, 'PerMeasurement').astype(np.float64)
 
 
 class NetworkPrior:
@@ -92,17 +87,11 @@ def main(argv=None):
     runs = []
     for prior_name, (prior, eps) in priors.items():
         for op in ('gaussian', '1000'):
-            rng = np.random.default_rng(0)
-            if op == 'gaussian' and args.host_draw:
-                a = host_seeded_gaussian_operator(12345, m, n)
-            elif op == 'gaussian':
-                a = gaussian_operator(rng, m, n)
-            elif args.host_draw:
-                a = host_ill_conditioned_operator(12345, m, n, 1000.0)
-            else:
-                a = ill_conditioned_operator(rng, m, n, 1000.0)
-            noise = sigma * np.random.default_rng(1).standard_normal((args.images, m))
-            y = np.where(test @ a.T + noise >= 0, 1.0, -1.0)
+            a, noise = draw_problem(None if op == 'gaussian' else 1000.0, m, args.images, sigma)
+            if args.host_draw:
+                a = (host_seeded_gaussian_operator(12345, m, n) if op == 'gaussian'
+                     else host_ill_conditioned_operator(12345, m, n, 1000.0))
+            y = signs(a, test, noise)
             betas, rho, tau = [], [], []
 
             def record(t, beta, x, sp):

@@ -31,10 +31,25 @@ import os
 import numpy as np
 from scipy import special
 
-from models.bounds.gaussian_prior import gaussian_operator, ill_conditioned_operator, psnr
+from models.bounds.gaussian_prior import draw_problem, psnr
 from models.data import mnist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def core_reference(name):
+    """A golden-value script of core/tests/reference/ (an independent implementation) as a module."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, 'core/tests/reference', name + '.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def signs(a, x, noise):
+    """One-bit measurements y = sign(A x + n) in {-1, +1} of the rows of x [B, N]."""
+    return np.where(x @ a.T + noise >= 0, 1.0, -1.0)
 
 
 def onebit_moments(lo_std, positive):
@@ -99,9 +114,10 @@ def run_sampler(prior, a, y, sigma, rng, c_frac=None, eps=1e-4, levels=232, k_st
     x = rng.uniform(0.0, 1.0, (bsz, n))
     for t, beta in enumerate(betas):
         alpha = eps * beta * beta / betas[-1] ** 2
+        cov = sigma * sigma + beta * beta * s * s  # eigenvalues of sigma^2 I + beta^2 A A^T
         for k in range(k_steps):
             sp = prior.score(x, beta)
-            g = ep_onebit(y, x @ a.T, u, sigma * sigma + beta * beta * s * s) @ a
+            g = ep_onebit(y, x @ a.T, u, cov) @ a
             if c_frac is not None:
                 gn = np.linalg.norm(g, axis=1, keepdims=True)
                 sn = np.linalg.norm(sp, axis=1, keepdims=True)
@@ -126,10 +142,8 @@ def main(argv=None):
     test = mnist.images('test').reshape(-1, 784).astype(np.float64)[args.first:args.first + args.images] / 255.0
     cells = []
     for op in args.kappas.split(','):
-        rng = np.random.default_rng(0)
-        a = gaussian_operator(rng, m, 784) if op == 'gaussian' else ill_conditioned_operator(rng, m, 784, float(op))
-        noise = sigma * np.random.default_rng(1).standard_normal((args.images, m))
-        y = np.where(test @ a.T + noise >= 0, 1.0, -1.0)
+        a, noise = draw_problem(None if op == 'gaussian' else float(op), m, args.images, sigma)
+        y = signs(a, test, noise)
         for name in args.samplers.split(','):
             kind, _, frac = name.partition('-c')
             if kind != 'qcs-sgm+':

@@ -1,30 +1,19 @@
 """models.bounds.sampler_gap: its one-bit EP score against the independent mpmath EP of the core's
 golden generator (core/tests/reference/ep_golden.py), and its Gaussian prior score against the
 gradient of the log-density by central differences."""
-import importlib.util
 import math
-import os
 
 import numpy as np
 import pytest
 
 from models.bounds import sampler_gap as sg
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def ep_golden():
-    spec = importlib.util.spec_from_file_location('ep_golden', os.path.join(REPO, 'core/tests/reference/ep_golden.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
 
 @pytest.mark.parametrize('kappa,beta', [(1000.0, 0.3), (1000.0, 0.05), (1.0, 2.0), (1.0, 0.05)])
 def test_onebit_ep_score_matches_the_mpmath_reference(kappa, beta):
     """Same EP (damping 0.1, 10 iterations) on M = 10 ill-conditioned problems: relative 1e-9 of the
     largest component (the reference's moments are mpmath at 40 digits, these scipy's log-space)."""
-    ref = ep_golden()
+    ref = sg.core_reference('ep_golden')
     rng = np.random.default_rng(3)
     m, sigma = 10, 0.05
     u = ref.orthogonal(rng, m)
