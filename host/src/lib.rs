@@ -13,6 +13,7 @@
 //! | [`model`] | the ONNX score network: loading, its declared input, plans per batch and device |
 //! | [`budget`] | the memory a reconstruction needs, from the frame header alone |
 //! | [`prior`] | the network as the core's `ScorePrior`, batched over threads |
+//! | [`shared_batch`] | one network call for the chains of several frames in flight |
 //! | [`reconstruct`] | Algorithm 1 over heap buffers, posterior mean / std |
 //! | [`pnp`] | the plug-and-play sampler (DiffPIR, exact quantized likelihood) over heap buffers |
 //! | [`image`] | PNG images and labelled panels |
@@ -35,5 +36,6 @@ pub mod prior;
 pub mod problem;
 pub mod reconstruct;
 pub mod sensing;
+pub mod shared_batch;
 pub mod svd;
 pub mod warm_start;

@@ -35,6 +35,19 @@ impl Device {
             Device::Cuda => "cuda",
         }
     }
+
+    /// tract's runtime for this device, once it checked that it can run here (for CUDA: the
+    /// `gpu` feature, a driver and the CUDA libraries). Many-frames runs ask before any frame.
+    pub fn runtime(self) -> Result<&'static dyn tract_core::runtime::Runtime> {
+        let name = self.runtime_name();
+        if self == Device::Cuda && !cfg!(feature = "gpu") {
+            bail!("--device cuda: this qcs was built without the `gpu` feature (cargo build --features gpu)");
+        }
+        tract_core::runtime::runtime_for_name(name)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .with_context(|| format!("--device {name}: runtime unavailable"))?
+            .with_context(|| format!("--device {name}: no such tract runtime"))
+    }
 }
 
 /// One dimension of the input a model declares.
@@ -178,9 +191,6 @@ impl ScoreModel {
     /// An optimized plan for batches of exactly `batch` images of shape `[channels, height,
     /// width]` on `device`.
     pub fn plan(&self, device: Device, batch: usize, shape: [usize; 3]) -> Result<ScorePlan> {
-        if device == Device::Cuda && !cfg!(feature = "gpu") {
-            bail!("--device cuda: this qcs was built without the `gpu` feature (cargo build --features gpu)");
-        }
         let typed = self.typed(batch, shape)?;
         let [c, h, w] = shape;
         let ctx = || {
@@ -189,12 +199,7 @@ impl ScoreModel {
                 self.path.display()
             )
         };
-        let runtime = tract_core::runtime::runtime_for_name(device.runtime_name())
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-            .with_context(|| format!("--device {}: runtime unavailable", device.runtime_name()))?
-            .with_context(|| {
-                format!("--device {}: no such tract runtime", device.runtime_name())
-            })?;
+        let runtime = device.runtime()?;
         let runnable = runtime
             .prepare(typed)
             .map_err(|e| anyhow::anyhow!("{e:#}"))
@@ -289,6 +294,16 @@ pub struct ScoreState {
 }
 
 impl ScoreState {
+    /// Images per run (the plan's batch).
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// Values per image, `C·H·W`.
+    pub fn image_len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
     /// `out ← body(x)` for exactly one plan batch (`x.len() = out.len() = batch·C·H·W`).
     pub fn body(&mut self, x: &[f32], out: &mut [f32]) -> Result<()> {
         let [c, h, w] = self.shape;

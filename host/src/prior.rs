@@ -10,8 +10,10 @@
 //! for `C = 1` the two layouts are the same and nothing is copied.
 
 use crate::model::{Device, ScoreModel, ScorePlan, ScoreState};
+use crate::shared_batch::{Member, SharedBatch};
 use anyhow::{ensure, Result};
 use qcs_core::langevin::ScorePrior;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How the prior runs the network.
@@ -69,12 +71,23 @@ impl PriorConfig {
     }
 }
 
+/// What runs the network for one frame.
+#[derive(Debug)]
+enum Runner {
+    /// Its own plan states, one per thread, over groups of `plan_batch` chains.
+    Threads {
+        states: Vec<ScoreState>,
+        plan_batch: usize,
+    },
+    /// A network call shared with the other frames in flight.
+    Shared(Member),
+}
+
 /// The network prior for `chains` chains of images of shape `[C, H, W]`, which it receives
 /// and returns channels last (`[H, W, C]`, the frame's layout).
 #[derive(Debug)]
 pub struct NetworkPrior {
-    states: Vec<ScoreState>,
-    plan_batch: usize,
+    runner: Runner,
     shape: [usize; 3],
     chains: usize,
     calls: u64,
@@ -108,26 +121,53 @@ impl NetworkPrior {
             .map(|_| plan.spawn())
             .collect::<Result<Vec<_>>>()?;
         let shape = plan.shape();
+        Ok(Self::with_runner(
+            Runner::Threads { states, plan_batch },
+            shape,
+            chains,
+        ))
+    }
+
+    /// A prior whose network calls are shared with the other frames of `shared` (images of
+    /// `shape`); this frame stays a member until the prior drops. `chains` must fit in the
+    /// shared plan's batch.
+    pub fn shared(shared: &Arc<SharedBatch>, shape: [usize; 3], chains: usize) -> Result<Self> {
+        ensure!(chains >= 1, "at least one chain is needed");
+        let batch = shared.batch()?;
+        ensure!(
+            chains <= batch,
+            "{chains} chains do not fit in the shared plan's batch of {batch} images"
+        );
+        Ok(Self::with_runner(
+            Runner::Shared(shared.join()?),
+            shape,
+            chains,
+        ))
+    }
+
+    fn with_runner(runner: Runner, shape: [usize; 3], chains: usize) -> Self {
         let scratch = if shape[0] > 1 {
-            chains * plan.image_len()
+            chains * shape.iter().product::<usize>()
         } else {
             0
         };
-        Ok(Self {
-            states,
-            plan_batch,
+        Self {
+            runner,
             shape,
             chains,
             calls: 0,
             busy: Duration::ZERO,
             chw_in: vec![0.0; scratch],
             chw_out: vec![0.0; scratch],
-        })
+        }
     }
 
-    /// Threads in use.
+    /// Threads in use (1 for a shared call).
     pub fn threads(&self) -> usize {
-        self.states.len()
+        match &self.runner {
+            Runner::Threads { states, .. } => states.len(),
+            Runner::Shared(_) => 1,
+        }
     }
 
     /// Batched network evaluations so far (one per [`ScorePrior::score`] call).
@@ -135,7 +175,8 @@ impl NetworkPrior {
         self.calls
     }
 
-    /// Wall time spent inside the network so far.
+    /// Wall time spent inside the network so far (with a shared call, from handing the chains
+    /// in to getting their scores back: the wait for the other frames included).
     pub fn busy(&self) -> Duration {
         self.busy
     }
@@ -155,21 +196,13 @@ impl ScorePrior for NetworkPrior {
             x.len()
         );
         let t0 = Instant::now();
-        let group = self.plan_batch * image_len;
-        let groups = self.chains / self.plan_batch;
-        let per_thread = groups.div_ceil(self.states.len()) * group;
         let [c, h, w] = self.shape;
         if c > 1 {
             for (hwc, chw) in x.chunks(image_len).zip(self.chw_in.chunks_mut(image_len)) {
                 hwc_to_chw(hwc, chw, c, h * w);
             }
-            run_threads(
-                &mut self.states,
-                &self.chw_in,
-                &mut self.chw_out,
-                group,
-                per_thread,
-            )?;
+            self.runner
+                .run(&self.chw_in, &mut self.chw_out, self.chains, image_len)?;
             for (chw, hwc) in self
                 .chw_out
                 .chunks(image_len)
@@ -178,7 +211,7 @@ impl ScorePrior for NetworkPrior {
                 chw_to_hwc(chw, hwc, c, h * w);
             }
         } else {
-            run_threads(&mut self.states, x, out, group, per_thread)?;
+            self.runner.run(x, out, self.chains, image_len)?;
         }
         // s_θ(x, β) = body(x) / β (the model card's convention, NCSNv2's division by σ).
         for o in out.iter_mut() {
@@ -187,6 +220,21 @@ impl ScorePrior for NetworkPrior {
         self.calls += 1;
         self.busy += t0.elapsed();
         Ok(())
+    }
+}
+
+impl Runner {
+    /// `out ← body(x)` for `chains` images of `image_len` values (network layout).
+    fn run(&mut self, x: &[f32], out: &mut [f32], chains: usize, image_len: usize) -> Result<()> {
+        match self {
+            Runner::Threads { states, plan_batch } => {
+                let group = *plan_batch * image_len;
+                let groups = chains / *plan_batch;
+                let per_thread = groups.div_ceil(states.len()) * group;
+                run_threads(states, x, out, group, per_thread)
+            }
+            Runner::Shared(member) => member.call(x, out),
+        }
     }
 }
 

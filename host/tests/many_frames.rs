@@ -129,6 +129,55 @@ fn a_directory_of_frames_matches_one_run_per_frame_and_skips_a_bad_frame() {
 }
 
 #[test]
+fn frames_sharing_network_calls_give_the_same_samples() {
+    // Three frames, two in flight: a batch of 2 × 2 images while both run, then one frame
+    // alone in a zero-padded batch. The network body is per image, so every file is the same
+    // as with each frame's own batch-1 plans, bit for bit.
+    let frames = tmp("share-frames");
+    for i in 0..3 {
+        measure(i + 10, &frames, &format!("d{i}.qcsf"));
+    }
+    let own = tmp("share-own");
+    let shared = tmp("share-shared");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["reconstruct", p(&frames), "--jobs", "2", "--out", p(out)];
+        args.extend(SHORT);
+        args.extend(extra);
+        ok(&qcs(&args));
+    };
+    run(&own, &[]);
+    run(&shared, &["--share-calls"]);
+    for i in 0..3 {
+        for name in ["samples.npy", "mean.npy", "std.npy"] {
+            assert!(
+                read(&own.join(format!("d{i}")).join(name))
+                    == read(&shared.join(format!("d{i}")).join(name)),
+                "d{i}/{name} differs with --share-calls"
+            );
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&read(&shared.join("summary.json"))).unwrap();
+    assert_eq!(
+        (&json["share_calls"], &json["plan_batch"], &json["ok"]),
+        (&true.into(), &4.into(), &3.into())
+    );
+    // Its plan batch is jobs × samples: --plan-batch is refused.
+    fails_with(
+        &qcs(&[
+            "reconstruct",
+            p(&frames),
+            "--share-calls",
+            "--plan-batch",
+            "1",
+            "--out",
+            p(&tmp("share-refused")),
+        ]),
+        &["--share-calls runs plans of --jobs × --samples images: leave out --plan-batch"],
+    );
+}
+
+#[test]
 fn globs_files_and_name_collisions() {
     let a = tmp("glob-a");
     let b = tmp("glob-b");

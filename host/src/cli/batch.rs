@@ -5,9 +5,10 @@
 //! diverged chain) is reported and skipped without stopping the others; `summary.csv` and
 //! `summary.json` (the manifest, written last) list every frame.
 //!
-//! Chains of different frames are not batched into one network call: on the CPU, batch-1 plans
-//! on separate threads measured faster than larger batches (`BENCHMARKS.md`), so frames share
-//! the cores instead, and the plans.
+//! By default chains of different frames are not batched into one network call: on the CPU,
+//! batch-1 plans on separate threads measured faster than larger batches (`BENCHMARKS.md`), so
+//! frames share the cores instead, and the plans. With `--share-calls` the frames in flight
+//! share each network call ([`qcs_host::shared_batch`]), what pays on a GPU.
 
 use super::job::{prior_config, progress_bar, Job, Outcome, PlanCache};
 use super::reconstruct::{load_matrix, truth_file, ReconstructArgs};
@@ -140,16 +141,36 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
     .min(frames.len());
     // Every frame in flight may use its share of the limit.
     let max_memory = a.prior.max_memory / jobs as u64;
+    // A device that cannot run here fails the run once, not every frame.
+    a.prior.device.runtime()?;
     let matrix = load_matrix(a)?;
     let model = ScoreModel::load(&a.prior.model)?;
     let summary = OutputDir::prepare(&a.out, &SUMMARY, "--out")?;
     let names = folder_names(frames);
-    let plans = PlanCache::new(&model, config);
+    ensure!(
+        !(a.share_calls && a.prior.plan_batch.is_some()),
+        "--share-calls runs plans of --jobs × --samples images: leave out --plan-batch"
+    );
+    let (plans, layout) = if a.share_calls {
+        (
+            PlanCache::shared(&model, config, jobs),
+            format!("sharing network calls of {} images", jobs * chains),
+        )
+    } else {
+        (
+            PlanCache::new(&model, config),
+            format!("on {} thread(s) each", config.threads),
+        )
+    };
+    let plan_batch = if a.share_calls {
+        jobs * chains
+    } else {
+        config.plan_batch
+    };
     eprintln!(
-        "{} frames, {jobs} at once on {} thread(s) each ({} samples × {}; memory limit {} per \
-         frame); output in {}",
+        "{} frames, {jobs} at once {layout} ({} samples × {}; memory limit {} per frame); \
+         output in {}",
         frames.len(),
-        config.threads,
         chains,
         a.schedule.method.name(),
         human_bytes(max_memory),
@@ -235,7 +256,8 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
         "frames_per_second": rows.len() as f64 / seconds.max(1e-9),
         "jobs": jobs,
         "threads_per_frame": config.threads,
-        "plan_batch": config.plan_batch,
+        "plan_batch": plan_batch,
+        "share_calls": a.share_calls,
         "method": a.schedule.method.name(),
         "model": a.prior.model.display().to_string(),
         "rows": rows.iter().map(row_json).collect::<Vec<_>>(),

@@ -18,9 +18,10 @@ use qcs_host::pnp::reconstruct_pnp;
 use qcs_host::prior::{NetworkPrior, PriorConfig};
 use qcs_host::problem::{self, Problem};
 use qcs_host::reconstruct::{reconstruct, Reconstruction};
+use qcs_host::shared_batch::SharedBatch;
 use qcs_host::svd::LeftSvd;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The files a reconstruction writes; the report, the manifest, last.
 pub const OUTPUTS: [&str; 7] = [
@@ -42,11 +43,15 @@ pub struct Truth {
 }
 
 /// The plans of one model for one device and batch, one per image shape, built on first use
-/// and shared by every frame of that shape (one optimization per shape per run).
+/// and shared by every frame of that shape (one optimization per shape per run); with shared
+/// calls, one [`SharedBatch`] per shape instead.
 pub struct PlanCache<'a> {
     model: &'a ScoreModel,
     config: PriorConfig,
     plans: Mutex<Vec<([usize; 3], ScorePlan)>>,
+    /// Shared calls: the frames in flight (the shared plan's batch is this × the chains).
+    share_frames: Option<usize>,
+    shared: Mutex<Vec<([usize; 3], Arc<SharedBatch>)>>,
 }
 
 impl<'a> PlanCache<'a> {
@@ -56,7 +61,42 @@ impl<'a> PlanCache<'a> {
             model,
             config,
             plans: Mutex::new(Vec::new()),
+            share_frames: None,
+            shared: Mutex::new(Vec::new()),
         }
+    }
+
+    /// An empty cache whose frames share their network calls, `frames` frames in flight of
+    /// `chains` chains each (plans of `frames × chains` images on `config`'s device).
+    pub fn shared(model: &'a ScoreModel, config: PriorConfig, frames: usize) -> Self {
+        Self {
+            share_frames: Some(frames),
+            ..Self::new(model, config)
+        }
+    }
+
+    /// The prior of a frame with `chains` chains of images of `shape`.
+    fn prior(&self, shape: [usize; 3], chains: usize) -> Result<NetworkPrior> {
+        let Some(frames) = self.share_frames else {
+            return NetworkPrior::from_plan(&self.plan(shape)?, chains, self.config.threads);
+        };
+        let mut shared = self
+            .shared
+            .lock()
+            .map_err(|_| anyhow!("a worker panicked while building a plan"))?;
+        let batch = match shared.iter().find(|(s, _)| *s == shape) {
+            Some((_, b)) => Arc::clone(b),
+            None => {
+                let plan = self
+                    .model
+                    .plan(self.config.device, frames * chains, shape)?;
+                let b = Arc::new(SharedBatch::new(Box::new(plan.spawn()?)));
+                shared.push((shape, Arc::clone(&b)));
+                b
+            }
+        };
+        drop(shared);
+        NetworkPrior::shared(&batch, shape, chains)
     }
 
     /// The plan for images of `shape`, built on first use.
@@ -193,9 +233,7 @@ impl Job<'_> {
             None => problem.likelihood()?,
         };
         let mut prior = match self.plans {
-            Some(cache) => {
-                NetworkPrior::from_plan(&cache.plan(shape)?, chains, self.config.threads)?
-            }
+            Some(cache) => cache.prior(shape, chains)?,
             None => NetworkPrior::new(self.model, shape, chains, self.config)?,
         };
         if !self.quiet {

@@ -36,6 +36,11 @@ pub struct ReconstructArgs {
     /// --threads threads, default 1).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Many frames: the --jobs frames in flight share each network call, their chains in one
+    /// plan of jobs × samples images (padded when fewer frames are left); what pays on a GPU,
+    /// where one call of many images costs about as much as one of a few (BENCHMARKS.md).
+    #[arg(long)]
+    pub share_calls: bool,
     /// The dense sensing matrix (`.npy`, [M, N]) that frames of operator kind `dense` name by
     /// its fingerprint (`qcs measure --matrix`); checked against each frame's M, N and
     /// fingerprint.
@@ -73,7 +78,7 @@ pub struct DemoArgs {
 pub fn run_reconstruct(a: ReconstructArgs) -> Result<()> {
     let frames = batch::expand(&a.frames)?;
     let single = a.frames.len() == 1 && frames.len() == 1 && frames[0] == a.frames[0];
-    if !single || a.truth_dir.is_some() || a.jobs.is_some() {
+    if !single || a.truth_dir.is_some() || a.jobs.is_some() || a.share_calls {
         return batch::run(&a, &frames);
     }
     let path = &frames[0];
