@@ -227,6 +227,23 @@ fn many_frame_inputs_are_checked_before_any_work() {
         &qcs(&["reconstruct", p(&f), "--truth-dir", p(&not_dir)]),
         &["--truth-dir", "not a directory"],
     );
+    // A device that cannot run here: one error before any frame, no summary written.
+    if !cfg!(feature = "gpu") {
+        let out = tmp("checks-cuda");
+        fails_with(
+            &qcs(&[
+                "reconstruct",
+                p(&f),
+                p(&f),
+                "--device",
+                "cuda",
+                "--out",
+                p(&out),
+            ]),
+            &["--device cuda: this qcs was built without the `gpu` feature"],
+        );
+        assert!(!out.join("summary.json").exists());
+    }
     // --out is a file: refused before any frame runs.
     fails_with(
         &qcs(&["reconstruct", p(&f), p(&f), "--out", p(&f)]),
