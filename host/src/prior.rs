@@ -133,7 +133,7 @@ impl NetworkPrior {
     /// shared plan's batch.
     pub fn shared(shared: &Arc<SharedBatch>, shape: [usize; 3], chains: usize) -> Result<Self> {
         ensure!(chains >= 1, "at least one chain is needed");
-        let batch = shared.batch()?;
+        let batch = shared.batch();
         ensure!(
             chains <= batch,
             "{chains} chains do not fit in the shared plan's batch of {batch} images"

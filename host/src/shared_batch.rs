@@ -47,44 +47,44 @@ impl BatchBody for crate::model::ScoreState {
 pub struct SharedBatch {
     inner: Mutex<Inner>,
     posted: Condvar,
+    /// Images per run and values per image (the network's, fixed).
+    batch: usize,
+    image_len: usize,
 }
 
 struct Inner {
     net: Box<dyn BatchBody>,
     /// Frames joined.
     members: usize,
-    /// Inputs handed in and not yet run, concatenated; each call's ticket and image count.
-    input: Vec<f32>,
+    /// The next run's input: the calls handed in so far fill its first `filled` values.
+    x: Vec<f32>,
+    filled: usize,
+    y: Vec<f32>,
+    /// The calls in `x`, in order: ticket and image count.
     waiting: Vec<(u64, usize)>,
     /// Results posted and not yet collected, by ticket.
     results: HashMap<u64, std::result::Result<Vec<f32>, String>>,
     next_ticket: u64,
-    /// Network runs so far, and the images they carried (padding excluded).
-    runs: u64,
-    images: u64,
-    /// Plan-sized buffers.
-    x: Vec<f32>,
-    y: Vec<f32>,
 }
 
 impl SharedBatch {
     /// A shared network over `net`'s plan batch.
     pub fn new(net: Box<dyn BatchBody>) -> Self {
-        let len = net.batch() * net.image_len();
+        let (batch, image_len) = (net.batch(), net.image_len());
         Self {
             inner: Mutex::new(Inner {
                 net,
                 members: 0,
-                input: Vec::with_capacity(len),
+                x: vec![0.0; batch * image_len],
+                filled: 0,
+                y: vec![0.0; batch * image_len],
                 waiting: Vec::new(),
                 results: HashMap::new(),
                 next_ticket: 0,
-                runs: 0,
-                images: 0,
-                x: vec![0.0; len],
-                y: vec![0.0; len],
             }),
             posted: Condvar::new(),
+            batch,
+            image_len,
         }
     }
 
@@ -97,14 +97,8 @@ impl SharedBatch {
     }
 
     /// Images per network run (the plan's batch).
-    pub fn batch(&self) -> Result<usize> {
-        Ok(self.lock()?.net.batch())
-    }
-
-    /// Network runs so far and the images they carried (without padding).
-    pub fn runs(&self) -> Result<(u64, u64)> {
-        let g = self.lock()?;
-        Ok((g.runs, g.images))
+    pub fn batch(&self) -> usize {
+        self.batch
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
@@ -115,8 +109,7 @@ impl SharedBatch {
 
     /// Hands in `x` (whole images), waits for the batch to run, writes `body(x)` into `out`.
     fn call(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
-        let mut g = self.lock()?;
-        let (batch, image_len) = (g.net.batch(), g.net.image_len());
+        let (batch, image_len) = (self.batch, self.image_len);
         ensure!(
             x.len() == out.len() && x.len().is_multiple_of(image_len),
             "shared network call: {} values in, {} out, for images of {image_len} values",
@@ -128,16 +121,18 @@ impl SharedBatch {
             images <= batch,
             "shared network call: {images} images, but the plan's batch is {batch}"
         );
-        if g.input.len() / image_len + images > batch {
+        let mut g = self.lock()?;
+        if g.filled + x.len() > g.x.len() {
             g.run();
             self.posted.notify_all();
         }
         let ticket = g.next_ticket;
         g.next_ticket += 1;
-        g.input.extend_from_slice(x);
+        let at = g.filled;
+        g.x[at..at + x.len()].copy_from_slice(x);
+        g.filled += x.len();
         g.waiting.push((ticket, images));
-        if g.waiting.len() >= g.members {
-            g.run();
+        if g.run_if_complete() {
             self.posted.notify_all();
         }
         loop {
@@ -157,8 +152,7 @@ impl SharedBatch {
         // A poisoned lock means a frame panicked while running the batch: the waiters see it.
         if let Ok(mut g) = self.inner.lock() {
             g.members -= 1;
-            if !g.waiting.is_empty() && g.waiting.len() >= g.members {
-                g.run();
+            if g.run_if_complete() {
                 self.posted.notify_all();
             }
         }
@@ -166,14 +160,21 @@ impl SharedBatch {
 }
 
 impl Inner {
+    /// Runs the calls waiting once every frame joined has handed one in; whether it ran.
+    fn run_if_complete(&mut self) -> bool {
+        let complete = !self.waiting.is_empty() && self.waiting.len() >= self.members;
+        if complete {
+            self.run();
+        }
+        complete
+    }
+
     /// Runs the calls waiting (zero-padded to the plan batch) and posts each one's result.
     fn run(&mut self) {
         if self.waiting.is_empty() {
             return;
         }
-        let n = self.input.len();
-        self.x[..n].copy_from_slice(&self.input);
-        self.x[n..].fill(0.0);
+        self.x[self.filled..].fill(0.0);
         let r = self.net.body(&self.x, &mut self.y);
         let image_len = self.net.image_len();
         let mut at = 0;
@@ -184,11 +185,9 @@ impl Inner {
                 Err(e) => Err(format!("{e:#}")),
             };
             at += len;
-            self.images += images as u64;
             self.results.insert(ticket, result);
         }
-        self.input.clear();
-        self.runs += 1;
+        self.filled = 0;
     }
 }
 
@@ -263,6 +262,17 @@ mod tests {
         (Arc::new(SharedBatch::new(Box::new(net))), inputs)
     }
 
+    /// Images the runs carried: those not all zero (the padding; every image handed in has a
+    /// non-zero value).
+    fn images_carried(inputs: &Seen, image_len: usize) -> usize {
+        let inputs = inputs.lock().unwrap();
+        inputs
+            .iter()
+            .flat_map(|x| x.chunks(image_len))
+            .filter(|img| img.iter().any(|&v| v != 0.0))
+            .count()
+    }
+
     /// Members `calls[k]` calls each, two images of three values per call, all at once; each
     /// checks every result. Returns the errors each member met.
     fn run_members(s: &Arc<SharedBatch>, calls: &[usize]) -> Vec<Option<String>> {
@@ -300,18 +310,18 @@ mod tests {
         let errors = run_members(&s, &[4, 4, 4]);
         assert!(errors.iter().all(Option::is_none), "{errors:?}");
         // Three frames of two images each in every run: four runs of six images.
-        assert_eq!(s.runs().unwrap(), (4, 4 * 6));
         assert_eq!(inputs.lock().unwrap().len(), 4);
+        assert_eq!(images_carried(&inputs, 3), 4 * 6);
     }
 
     #[test]
     fn a_frame_that_leaves_early_does_not_hold_the_others() {
-        let (s, _) = shared(6, 3, None);
+        let (s, inputs) = shared(6, 3, None);
         let errors = run_members(&s, &[1, 5, 3]);
         assert!(errors.iter().all(Option::is_none), "{errors:?}");
-        let (runs, images) = s.runs().unwrap();
-        // Every call answered; at least as many runs as the longest frame's calls.
-        assert_eq!(images, 2 * (1 + 5 + 3));
+        // Every call carried once; at least as many runs as the longest frame's calls.
+        assert_eq!(images_carried(&inputs, 3), 2 * (1 + 5 + 3));
+        let runs = inputs.lock().unwrap().len();
         assert!((5..=9).contains(&runs), "{runs} runs");
     }
 

@@ -125,6 +125,10 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
     if let Some(d) = &a.truth_dir {
         ensure!(d.is_dir(), "--truth-dir {}: not a directory", d.display());
     }
+    ensure!(
+        !(a.share_calls && a.prior.plan_batch.is_some()),
+        "--share-calls runs plans of --jobs × --samples images: leave out --plan-batch"
+    );
     a.schedule.check_samples()?;
     let chains = a.schedule.samples;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -147,25 +151,19 @@ pub fn run(a: &ReconstructArgs, frames: &[PathBuf]) -> Result<()> {
     let model = ScoreModel::load(&a.prior.model)?;
     let summary = OutputDir::prepare(&a.out, &SUMMARY, "--out")?;
     let names = folder_names(frames);
-    ensure!(
-        !(a.share_calls && a.prior.plan_batch.is_some()),
-        "--share-calls runs plans of --jobs × --samples images: leave out --plan-batch"
-    );
-    let (plans, layout) = if a.share_calls {
+    let (plans, plan_batch, layout) = if a.share_calls {
+        let batch = jobs * chains;
         (
-            PlanCache::shared(&model, config, jobs),
-            format!("sharing network calls of {} images", jobs * chains),
+            PlanCache::shared(&model, config, batch),
+            batch,
+            format!("sharing network calls of {batch} images"),
         )
     } else {
         (
             PlanCache::new(&model, config),
+            config.plan_batch,
             format!("on {} thread(s) each", config.threads),
         )
-    };
-    let plan_batch = if a.share_calls {
-        jobs * chains
-    } else {
-        config.plan_batch
     };
     eprintln!(
         "{} frames, {jobs} at once {layout} ({} samples × {}; memory limit {} per frame); \

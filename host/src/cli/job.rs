@@ -44,14 +44,23 @@ pub struct Truth {
 
 /// The plans of one model for one device and batch, one per image shape, built on first use
 /// and shared by every frame of that shape (one optimization per shape per run); with shared
-/// calls, one [`SharedBatch`] per shape instead.
+/// calls, one [`SharedBatch`] over the plan per shape instead.
 pub struct PlanCache<'a> {
     model: &'a ScoreModel,
     config: PriorConfig,
-    plans: Mutex<Vec<([usize; 3], ScorePlan)>>,
-    /// Shared calls: the frames in flight (the shared plan's batch is this × the chains).
-    share_frames: Option<usize>,
-    shared: Mutex<Vec<([usize; 3], Arc<SharedBatch>)>>,
+    /// Images per plan: `config`'s plan batch, or the shared batch.
+    batch: usize,
+    share: bool,
+    entries: Mutex<Vec<([usize; 3], Entry)>>,
+}
+
+/// What frames of one image shape run on.
+#[derive(Clone)]
+enum Entry {
+    /// Each frame its own states of one plan.
+    Own(ScorePlan),
+    /// One state of the plan for every frame in flight.
+    Shared(Arc<SharedBatch>),
 }
 
 impl<'a> PlanCache<'a> {
@@ -60,59 +69,47 @@ impl<'a> PlanCache<'a> {
         Self {
             model,
             config,
-            plans: Mutex::new(Vec::new()),
-            share_frames: None,
-            shared: Mutex::new(Vec::new()),
+            batch: config.plan_batch,
+            share: false,
+            entries: Mutex::new(Vec::new()),
         }
     }
 
-    /// An empty cache whose frames share their network calls, `frames` frames in flight of
-    /// `chains` chains each (plans of `frames × chains` images on `config`'s device).
-    pub fn shared(model: &'a ScoreModel, config: PriorConfig, frames: usize) -> Self {
+    /// An empty cache whose frames share their network calls: plans of `batch` images (the
+    /// frames in flight × their chains) on `config`'s device.
+    pub fn shared(model: &'a ScoreModel, config: PriorConfig, batch: usize) -> Self {
         Self {
-            share_frames: Some(frames),
+            batch,
+            share: true,
             ..Self::new(model, config)
         }
     }
 
     /// The prior of a frame with `chains` chains of images of `shape`.
     fn prior(&self, shape: [usize; 3], chains: usize) -> Result<NetworkPrior> {
-        let Some(frames) = self.share_frames else {
-            return NetworkPrior::from_plan(&self.plan(shape)?, chains, self.config.threads);
-        };
-        let mut shared = self
-            .shared
-            .lock()
-            .map_err(|_| anyhow!("a worker panicked while building a plan"))?;
-        let batch = match shared.iter().find(|(s, _)| *s == shape) {
-            Some((_, b)) => Arc::clone(b),
-            None => {
-                let plan = self
-                    .model
-                    .plan(self.config.device, frames * chains, shape)?;
-                let b = Arc::new(SharedBatch::new(Box::new(plan.spawn()?)));
-                shared.push((shape, Arc::clone(&b)));
-                b
-            }
-        };
-        drop(shared);
-        NetworkPrior::shared(&batch, shape, chains)
+        match self.entry(shape)? {
+            Entry::Own(plan) => NetworkPrior::from_plan(&plan, chains, self.config.threads),
+            Entry::Shared(batch) => NetworkPrior::shared(&batch, shape, chains),
+        }
     }
 
-    /// The plan for images of `shape`, built on first use.
-    fn plan(&self, shape: [usize; 3]) -> Result<ScorePlan> {
-        let mut plans = self
-            .plans
+    /// What frames of `shape` run on, built on first use.
+    fn entry(&self, shape: [usize; 3]) -> Result<Entry> {
+        let mut entries = self
+            .entries
             .lock()
             .map_err(|_| anyhow!("a worker panicked while building a plan"))?;
-        if let Some((_, p)) = plans.iter().find(|(s, _)| *s == shape) {
-            return Ok(p.clone());
+        if let Some((_, e)) = entries.iter().find(|(s, _)| *s == shape) {
+            return Ok(e.clone());
         }
-        let plan = self
-            .model
-            .plan(self.config.device, self.config.plan_batch, shape)?;
-        plans.push((shape, plan.clone()));
-        Ok(plan)
+        let plan = self.model.plan(self.config.device, self.batch, shape)?;
+        let entry = if self.share {
+            Entry::Shared(Arc::new(SharedBatch::new(Box::new(plan.spawn()?))))
+        } else {
+            Entry::Own(plan)
+        };
+        entries.push((shape, entry.clone()));
+        Ok(entry)
     }
 }
 
