@@ -1,6 +1,6 @@
 //! Frames and options that are valid or plausible but that the receiver cannot or must not
 //! act on: each is refused before work with an error naming the file, field and value.
-//! (The bit-level frame defects are in `core/tests/frame.rs` and `cli.rs`.)
+//! (The bit-level frame defects are in `core/tests/frame_decode_errors.rs` and `cli.rs`.)
 
 use qcs_core::frame::{self, FrameHeader, QuantizerSpec, SignalShape};
 use qcs_core::operator::{Scaling, SeededGaussian};

@@ -33,7 +33,7 @@
 //! allocate; a decoded [`Frame`] borrows the input bytes. [`decode`] checks every field and
 //! returns a specific [`Error`](crate::Error) for truncated input, bad magic, bad CRC, unknown versions,
 //! flags or kinds, inconsistent sizes and out-of-range fields; it never panics, whatever the
-//! input (fuzzed by `core/fuzz`, property-tested in `core/tests/frame.rs`). A decoded frame
+//! input (fuzzed by `core/fuzz`, property-tested in `core/tests/frame_reference.rs`). A decoded frame
 //! builds its own quantizer ([`QuantizerSpec::build`]) and operator
 //! ([`FrameHeader::operator`]), so sensor and host share that logic too.
 //!

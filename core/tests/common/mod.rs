@@ -37,3 +37,4 @@ pub fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
         .collect();
     (header, rows)
 }
+pub mod frames;

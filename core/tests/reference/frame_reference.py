@@ -8,7 +8,7 @@ root (python3 core/tests/reference/frame_reference.py); it
   against numpy.packbits, and the byte listing of the document's example;
 * writes the known-answer frames core/tests/data/frame_<name>.bin with a description
   core/tests/data/frame_<name>.txt ("key value ..." lines; floats as the hex of their f32
-  bits), which core/tests/frame.rs decodes and re-encodes byte for byte;
+  bits), which core/tests/frame_reference.rs decodes and re-encodes byte for byte;
 * writes corrupted frames core/tests/data/frame_bad_<name>.bin and the manifest
   core/tests/data/frame_bad.csv (file, error, field) naming the error the document
   prescribes, after checking that this decoder reports exactly that error;
