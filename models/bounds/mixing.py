@@ -39,6 +39,8 @@ def main(argv=None):
     p.add_argument('--images', type=int, default=20)
     p.add_argument('--steps', default='5,10', help='Langevin steps per level K, comma-separated')
     p.add_argument('--chain-seeds', default='7,8', help='numpy seeds of x0 and the Langevin noise')
+    p.add_argument('--draw-seed', type=int, default=0,
+                   help="numpy seed of both operators (the noise: seed + 1), as gaussian_prior.draw_problem's")
     p.add_argument('--model', default=os.path.join(REPO, 'models/ncsnv2-mnist.onnx'))
     p.add_argument('--out', default=os.path.join(HERE, 'mixing'))
     p.add_argument('--merge', nargs='+', metavar='JSON',
@@ -51,6 +53,7 @@ def main(argv=None):
         steps = sorted({r['steps'] for r in runs})
         seeds = sorted({r['chain_seed'] for r in runs})
         args.first, args.images = docs[0]['first'], docs[0]['images']
+        args.draw_seed = docs[0].get('draw_seed', 0)
     else:
         steps = [int(k) for k in args.steps.split(',')]
         seeds = [int(s) for s in args.chain_seeds.split(',')]
@@ -72,7 +75,8 @@ def main(argv=None):
         print(f'K = {k:2d} ({232 * k} calls): Gaussian A {means["gaussian"]:.2f} dB, kappa = 1000 '
               f'{means["1000"]:.2f} dB, cost {np.mean(gaps):.2f} +- {se:.2f} dB over {len(gaps)} pairs', flush=True)
     with open(args.out + '.json', 'w') as f:
-        json.dump({'first': args.first, 'images': args.images, 'chain_seeds': seeds, 'M': m, 'sigma': sigma,
+        json.dump({'first': args.first, 'images': args.images, 'draw_seed': args.draw_seed, 'chain_seeds': seeds,
+                   'M': m, 'sigma': sigma,
                    'eps': eps, 'model': args.model,
                    'sampler': 'QCS-SGM+ (EP, damping 0.1, 10 iterations), rescaled to 0.5, 232 levels x K',
                    'summary': summary, 'runs': runs}, f, indent=1)
@@ -83,7 +87,7 @@ def sample(args, steps, seeds, m, sigma, n, eps):
     """The last iterates' PSNR for every K, chain seed and operator."""
     test = mnist.images('test').reshape(-1, n).astype(np.float64)[args.first:args.first + args.images] / 255.0
     prior = NetworkPrior(args.model)
-    problems = {op: draw_problem(None if op == 'gaussian' else 1000.0, m, args.images, sigma)
+    problems = {op: draw_problem(None if op == 'gaussian' else 1000.0, m, args.images, sigma, seed=args.draw_seed)
                 for op in ('gaussian', '1000')}
     runs = []
     for k in steps:

@@ -130,10 +130,13 @@ def main(argv=None):
                    help="likelihood rescaling to this fraction of the prior score's norm (0: none)")
     p.add_argument('--eps', type=float, default=1e-4)
     p.add_argument('--chain-seed', type=int, default=7)
+    p.add_argument('--draw-seed', type=int, default=0,
+                   help="numpy seed of both operators (the noise: seed + 1), as gaussian_prior.draw_problem's")
     p.add_argument('--out', help='output JSON (default: models/bounds/prior_gap/first{FIRST}_seed{SEED}.json)')
     args = p.parse_args(argv)
     if args.out is None:
-        args.out = os.path.join(HERE, 'prior_gap', f'first{args.first}_seed{args.chain_seed}.json')
+        draw = f'_draw{args.draw_seed}' if args.draw_seed else ''
+        args.out = os.path.join(HERE, 'prior_gap', f'first{args.first}_seed{args.chain_seed}{draw}.json')
     m, sigma = 200, 0.05
     kinds = {'gaussian': GaussianPrior, 'mixture-10': MixturePrior,
              'mixture-50': lambda: MixturePrior(per_class=5), 'training-9000': TrainingPrior}
@@ -148,7 +151,7 @@ def main(argv=None):
     c_frac = args.c_frac if args.c_frac > 0 else None
     cells = []
     for op in args.kappas.split(','):
-        a, noise = draw_problem(None if op == 'gaussian' else float(op), m, args.images, sigma)
+        a, noise = draw_problem(None if op == 'gaussian' else float(op), m, args.images, sigma, seed=args.draw_seed)
         y = signs(a, test, noise)
         for name, prior in priors.items():
             x = run_sampler(prior, a, y, sigma, np.random.default_rng(args.chain_seed), c_frac, args.eps)
@@ -171,7 +174,8 @@ def main(argv=None):
             summary[name] = {'cost_db': float(d.mean()), 'cost_se_db': float(d.std(ddof=1) / math.sqrt(len(d)))}
             print(f"cost of kappa = 1000, {name}: {d.mean():.2f} +- {d.std(ddof=1) / math.sqrt(len(d)):.2f} dB")
     with open(args.out, 'w') as f:
-        json.dump({'eps': args.eps, 'c_frac': args.c_frac, 'chain_seed': args.chain_seed, 'first': args.first,
+        json.dump({'eps': args.eps, 'c_frac': args.c_frac, 'chain_seed': args.chain_seed,
+                   'draw_seed': args.draw_seed, 'first': args.first,
                    'images': args.images, 'M': m, 'sigma': sigma, 'labels': labels.tolist(), 'cells': cells,
                    'cost_of_kappa_1000': summary}, f, indent=1)
     print(f'wrote {args.out}')
