@@ -237,10 +237,14 @@ def plot(cells, stem):
 
 
 def save_figure(fig, stem):
-    """Write a matplotlib figure as stem.png and stem.svg (the results of models/bounds come as both)."""
+    """Write a matplotlib figure as stem.png and stem.svg (the results of models/bounds come as both);
+    the same figure gives the same bytes (no date, fixed SVG ids), so regenerating it changes no file."""
+    import matplotlib
+    matplotlib.rcParams['svg.hashsalt'] = 'qcs'
     fig.tight_layout()
     for ext in ('png', 'svg'):
-        fig.savefig(f'{stem}.{ext}', dpi=120)
+        meta = {'Date': None} if ext == 'svg' else {}
+        fig.savefig(f'{stem}.{ext}', dpi=120, metadata=meta)
     print(f'wrote {stem}.png and {stem}.svg')
 
 
