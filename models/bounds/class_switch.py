@@ -15,13 +15,13 @@ Needs torch (the classifier); not imported by the tests.
 import argparse
 import glob
 import json
-import math
 import os
 
 import numpy as np
 import torch
 
 from models.bounds.gaussian_prior import psnr
+from models.bounds.prior_gap import mean_se
 from models.classifier.train_classifier import load_classifier
 from models.data import mnist
 
@@ -66,9 +66,6 @@ def main(argv=None):
     cost = np.array([a['psnr'] - b['psnr'] for a, b in zip(g, k)])
     both_right = ~np.array(wrong['gaussian']) & ~np.array(wrong['1000'])
     only_k_wrong = ~np.array(wrong['gaussian']) & np.array(wrong['1000'])
-
-    def mean_se(v):
-        return (float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float('nan'))
 
     summary = {
         'images': len(idx),

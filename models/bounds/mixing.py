@@ -19,13 +19,13 @@ K with its standard error over the digit-seed pairs. Writes OUT.json and OUT.png
 """
 import argparse
 import json
-import math
 import os
 
 import numpy as np
 
 from models.bounds.gaussian_prior import draw_problem, psnr, save_figure
 from models.bounds.noise_level import NetworkPrior
+from models.bounds.prior_gap import mean_se
 from models.bounds.sampler_gap import run_sampler, signs
 from models.data import mnist
 
@@ -68,12 +68,12 @@ def main(argv=None):
             g = next(r for r in runs if r['steps'] == k and r['chain_seed'] == seed and r['operator'] == 'gaussian')
             c = next(r for r in runs if r['steps'] == k and r['chain_seed'] == seed and r['operator'] == '1000')
             gaps.extend(np.subtract(g['psnr'], c['psnr']))
-        se = float(np.std(gaps, ddof=1) / math.sqrt(len(gaps)))
+        cost, se = mean_se(gaps)
         summary.append({'steps': k, 'network_calls': 232 * k, 'gaussian_db': means['gaussian'],
-                        'kappa1000_db': means['1000'], 'cost_db': float(np.mean(gaps)), 'cost_se_db': se,
+                        'kappa1000_db': means['1000'], 'cost_db': cost, 'cost_se_db': se,
                         'pairs': len(gaps)})
         print(f'K = {k:2d} ({232 * k} calls): Gaussian A {means["gaussian"]:.2f} dB, kappa = 1000 '
-              f'{means["1000"]:.2f} dB, cost {np.mean(gaps):.2f} +- {se:.2f} dB over {len(gaps)} pairs', flush=True)
+              f'{means["1000"]:.2f} dB, cost {cost:.2f} +- {se:.2f} dB over {len(gaps)} pairs', flush=True)
     with open(args.out + '.json', 'w') as f:
         json.dump({'first': args.first, 'images': args.images, 'draw_seed': args.draw_seed, 'chain_seeds': seeds,
                    'M': m, 'sigma': sigma,

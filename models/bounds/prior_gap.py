@@ -54,20 +54,25 @@ def pairs_of(run):
 
 
 def mean_se(v):
+    """Mean and standard error of the mean (NaN for a single value)."""
     v = np.asarray(v, dtype=np.float64)
     return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float('nan')
 
 
 def summarize(runs):
-    """{(prior, first, draw_seed): summary} pooled over chain seeds; a (prior, first, draw, chain seed)
-    seen twice is an error."""
+    """{(prior, first, draw_seed): summary} of runs (outputs of mixture_gap.py or mixing.py)."""
+    return summarize_pairs(p for run in runs for p in pairs_of(run))
+
+
+def summarize_pairs(pairs):
+    """{(prior, first, draw_seed): summary} pooled over chain seeds (and over the draws, key 'all');
+    a (prior, first, draw, chain seed) seen twice is an error."""
     groups, seen = defaultdict(list), set()
-    for run in runs:
-        for prior, first, draw, seed, g, k, og, ok in pairs_of(run):
-            if (prior, first, draw, seed) in seen:
-                raise ValueError(f'{prior}, digits from {first}, draw {draw}, chain seed {seed}: given twice')
-            seen.add((prior, first, draw, seed))
-            groups[(prior, first, draw)].append((seed, np.array(g), np.array(k), og, ok))
+    for prior, first, draw, seed, g, k, og, ok in pairs:
+        if (prior, first, draw, seed) in seen:
+            raise ValueError(f'{prior}, digits from {first}, draw {draw}, chain seed {seed}: given twice')
+        seen.add((prior, first, draw, seed))
+        groups[(prior, first, draw)].append((seed, np.array(g), np.array(k), og, ok))
     # every prior and digit set run on more than one operator draw: also pooled over the draws
     draws = defaultdict(set)
     for prior, first, draw in list(groups):
@@ -147,16 +152,15 @@ def main(argv=None):
     p.add_argument('runs', nargs='+', metavar='RUN.json')
     p.add_argument('--out', default=os.path.join(HERE, 'prior_gap'))
     args = p.parse_args(argv)
-    runs = []
+    pairs = []
     for path in args.runs:
         with open(path) as f:
             run = json.load(f)
         try:
-            pairs_of(run)
+            pairs.extend(pairs_of(run))
         except ValueError as e:
             raise SystemExit(f'{path}: {e}') from None
-        runs.append(run)
-    summary = summarize(runs)
+    summary = summarize_pairs(pairs)
     print(table(summary))
     with open(args.out + '.json', 'w') as f:
         json.dump({'runs': [os.path.relpath(r) for r in args.runs], 'summary': list(summary.values())}, f, indent=1)
